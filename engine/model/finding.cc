@@ -1,0 +1,239 @@
+#include "engine/model/finding.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace credsweep {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kFormat = "credsweep-findings";
+constexpr int kVersion = 1;
+
+json SummaryToJson(const AccountSummary& a) {
+  return json{{"account", a.account},
+              {"dn", a.dn},
+              {"display_name", a.display_name},
+              {"mail", a.mail},
+              {"enabled", a.enabled},
+              {"class", AccountClassName(a.account_class)},
+              {"classes", a.classes},
+              {"smartcard_required", a.smartcard_required},
+              {"owner_mail", a.owner_mail},
+              {"owner_source", a.owner_source},
+              {"auth_level", a.auth_level}};
+}
+
+json FindingToJson(const Finding& f) {
+  json j{{"rule", f.rule},
+         {"requirement", f.requirement},
+         {"severity", f.severity},
+         {"account", f.account},
+         {"dn", f.dn},
+         {"display_name", f.display_name},
+         {"mail", f.mail},
+         {"enabled", f.enabled},
+         {"class", AccountClassName(f.account_class)},
+         {"detail", f.detail},
+         {"history", f.history},
+         {"waived", f.waived}};
+  if (f.prevalence) j["prevalence"] = *f.prevalence;
+  if (f.group) j["group"] = *f.group;
+  if (f.waived) {
+    j["waiver"] = {{"reason", f.waiver_reason},
+                   {"approved_by", f.waiver_approved_by},
+                   {"expires", f.waiver_expires}};
+  }
+  return j;
+}
+
+// Field access that names what is missing instead of throwing deep inside nlohmann.
+template <typename T>
+Status Get(const json& j, const char* key, T* out, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end()) return Status::InvalidArgument(where + ": missing field '" + key + "'");
+  try {
+    *out = it->get<T>();
+  } catch (const json::exception& e) {
+    return Status::InvalidArgument(where + ": field '" + key + "' has the wrong type");
+  }
+  return Status::Ok();
+}
+
+template <typename T>
+void GetOpt(const json& j, const char* key, T* out) {
+  auto it = j.find(key);
+  if (it != j.end() && !it->is_null()) {
+    try {
+      *out = it->get<T>();
+    } catch (const json::exception&) {
+    }
+  }
+}
+
+}  // namespace
+
+const char* AccountClassName(AccountClass c) {
+  switch (c) {
+    case AccountClass::kRegular: return "regular";
+    case AccountClass::kPrivileged: return "privileged";
+    case AccountClass::kService: return "service";
+    case AccountClass::kExternal: return "external";
+    case AccountClass::kComputer: return "computer";
+    case AccountClass::kProtected: return "protected";
+  }
+  return "regular";
+}
+
+Result<AccountClass> ParseAccountClass(const std::string& s) {
+  for (AccountClass c : {AccountClass::kRegular, AccountClass::kPrivileged, AccountClass::kService,
+                         AccountClass::kExternal, AccountClass::kComputer,
+                         AccountClass::kProtected}) {
+    if (s == AccountClassName(c)) return c;
+  }
+  return Status::InvalidArgument("unknown account class '" + s + "'");
+}
+
+std::string FindingsToJson(const FindingsDocument& doc) {
+  json run{{"id", doc.run.id},
+           {"started_at", doc.run.started_at},
+           {"finished_at", doc.run.finished_at},
+           {"directory", doc.run.directory},
+           {"flavor", doc.run.flavor},
+           {"store", doc.run.store},
+           {"accounts_checked", doc.run.accounts_checked},
+           {"hashes_loaded", doc.run.hashes_loaded}};
+  run["corpus_sources"] = json::array();
+  for (const auto& s : doc.run.corpus_sources) {
+    run["corpus_sources"].push_back(
+        {{"name", s.name}, {"version", s.version}, {"lines", s.lines}, {"imported_at", s.imported_at}});
+  }
+  run["skipped_entries"] = json::array();
+  for (const auto& [dn, reason] : doc.run.skipped_entries) {
+    run["skipped_entries"].push_back({{"dn", dn}, {"reason", reason}});
+  }
+  run["counts"] = json::object();
+  for (const auto& [rule, n] : doc.run.counts) run["counts"][rule] = n;
+
+  json out{{"format", kFormat}, {"version", kVersion}, {"run", run}};
+  out["accounts"] = json::array();
+  for (const auto& a : doc.accounts) out["accounts"].push_back(SummaryToJson(a));
+  out["findings"] = json::array();
+  for (const auto& f : doc.findings) out["findings"].push_back(FindingToJson(f));
+  return out.dump(2) + "\n";
+}
+
+Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::string& origin) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::InvalidArgument(origin + ": not valid JSON; re-run `credsweep audit`");
+  }
+  std::string format;
+  int version = 0;
+  CS_RETURN_IF_ERROR(Get(j, "format", &format, origin));
+  CS_RETURN_IF_ERROR(Get(j, "version", &version, origin));
+  if (format != kFormat || version != kVersion) {
+    return Status::InvalidArgument(origin + ": not a credsweep findings file of version " +
+                                   std::to_string(kVersion));
+  }
+  FindingsDocument doc;
+  const json& run = j.value("run", json::object());
+  const std::string rw = origin + ": run";
+  CS_RETURN_IF_ERROR(Get(run, "id", &doc.run.id, rw));
+  CS_RETURN_IF_ERROR(Get(run, "started_at", &doc.run.started_at, rw));
+  GetOpt(run, "finished_at", &doc.run.finished_at);
+  GetOpt(run, "directory", &doc.run.directory);
+  GetOpt(run, "flavor", &doc.run.flavor);
+  GetOpt(run, "store", &doc.run.store);
+  GetOpt(run, "accounts_checked", &doc.run.accounts_checked);
+  GetOpt(run, "hashes_loaded", &doc.run.hashes_loaded);
+  if (run.contains("corpus_sources") && run["corpus_sources"].is_array()) {
+    for (const auto& s : run["corpus_sources"]) {
+      CorpusSourceRef r;
+      GetOpt(s, "name", &r.name);
+      GetOpt(s, "version", &r.version);
+      GetOpt(s, "lines", &r.lines);
+      GetOpt(s, "imported_at", &r.imported_at);
+      doc.run.corpus_sources.push_back(r);
+    }
+  }
+  if (run.contains("skipped_entries") && run["skipped_entries"].is_array()) {
+    for (const auto& s : run["skipped_entries"]) {
+      doc.run.skipped_entries.emplace_back(s.value("dn", ""), s.value("reason", ""));
+    }
+  }
+  if (run.contains("counts") && run["counts"].is_object()) {
+    for (const auto& [k, v] : run["counts"].items()) {
+      if (v.is_number_unsigned()) doc.run.counts.emplace_back(k, v.get<uint64_t>());
+    }
+  }
+  if (j.contains("accounts") && j["accounts"].is_array()) {
+    size_t i = 0;
+    for (const auto& a : j["accounts"]) {
+      const std::string where = origin + ": accounts[" + std::to_string(i++) + "]";
+      AccountSummary s;
+      CS_RETURN_IF_ERROR(Get(a, "account", &s.account, where));
+      CS_RETURN_IF_ERROR(Get(a, "dn", &s.dn, where));
+      GetOpt(a, "display_name", &s.display_name);
+      GetOpt(a, "mail", &s.mail);
+      GetOpt(a, "enabled", &s.enabled);
+      std::string cls = "regular";
+      GetOpt(a, "class", &cls);
+      CS_ASSIGN_OR_RETURN(s.account_class, ParseAccountClass(cls));
+      GetOpt(a, "classes", &s.classes);
+      GetOpt(a, "smartcard_required", &s.smartcard_required);
+      GetOpt(a, "owner_mail", &s.owner_mail);
+      GetOpt(a, "owner_source", &s.owner_source);
+      GetOpt(a, "auth_level", &s.auth_level);
+      doc.accounts.push_back(std::move(s));
+    }
+  }
+  if (!j.contains("findings") || !j["findings"].is_array()) {
+    return Status::InvalidArgument(origin + ": missing field 'findings'");
+  }
+  size_t i = 0;
+  for (const auto& fj : j["findings"]) {
+    const std::string where = origin + ": findings[" + std::to_string(i++) + "]";
+    Finding f;
+    CS_RETURN_IF_ERROR(Get(fj, "rule", &f.rule, where));
+    CS_RETURN_IF_ERROR(Get(fj, "requirement", &f.requirement, where));
+    CS_RETURN_IF_ERROR(Get(fj, "severity", &f.severity, where));
+    CS_RETURN_IF_ERROR(Get(fj, "account", &f.account, where));
+    CS_RETURN_IF_ERROR(Get(fj, "dn", &f.dn, where));
+    GetOpt(fj, "display_name", &f.display_name);
+    GetOpt(fj, "mail", &f.mail);
+    GetOpt(fj, "enabled", &f.enabled);
+    std::string cls = "regular";
+    GetOpt(fj, "class", &cls);
+    CS_ASSIGN_OR_RETURN(f.account_class, ParseAccountClass(cls));
+    GetOpt(fj, "detail", &f.detail);
+    GetOpt(fj, "history", &f.history);
+    GetOpt(fj, "waived", &f.waived);
+    if (fj.contains("prevalence") && fj["prevalence"].is_number()) {
+      f.prevalence = fj["prevalence"].get<uint64_t>();
+    }
+    if (fj.contains("group") && fj["group"].is_string()) f.group = fj["group"].get<std::string>();
+    if (fj.contains("waiver") && fj["waiver"].is_object()) {
+      GetOpt(fj["waiver"], "reason", &f.waiver_reason);
+      GetOpt(fj["waiver"], "approved_by", &f.waiver_approved_by);
+      GetOpt(fj["waiver"], "expires", &f.waiver_expires);
+    }
+    doc.findings.push_back(std::move(f));
+  }
+  return doc;
+}
+
+Result<FindingsDocument> LoadFindings(const std::string& dir) {
+  const std::string path = dir + "/findings.json";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::NotFound(path + ": cannot open; run `credsweep audit --out " + dir + "` first");
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return FindingsFromJson(ss.str(), path);
+}
+
+}  // namespace credsweep

@@ -1,0 +1,22 @@
+// credsweep: one binary, git-style subcommands. main() only wires them (tools/command.h);
+// each subcommand lives in tools/<name>_command.cc.
+#include <CLI/CLI.hpp>
+
+#include "tools/command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "credsweep — leaked-password and credential hygiene for Active Directory and OpenLDAP.\n"
+      "Exit codes: 0 ok, 1 something found (leaked input, failed actions), 2 usage or\n"
+      "configuration error, 3 runtime error (bad store, directory or SMTP unreachable)."};
+  app.require_subcommand(1);
+  credsweep::CommandContext ctx;
+  // SUBCOMMANDS (one line each; keep this list in the order of the monthly job)
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : credsweep::kExitUsage;
+  }
+  return ctx.exit_code;
+}

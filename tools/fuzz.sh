@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds every *_fuzz.cc libFuzzer target with clang (build-fuzz/) and runs each briefly.
+# Usage: bash tools/fuzz.sh [SECONDS_PER_TARGET]   (default 15)
+set -euo pipefail
+secs=${1:-15}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCREDSWEEP_FUZZ=ON -DCREDSWEEP_BENCH=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+targets=$(find . -path ./build -prune -o -path ./build-fuzz -prune -o -name '*_fuzz.cc' -print |
+  xargs -r -n1 basename | sed 's/\.cc$//' | sort)
+[ -n "$targets" ] || { echo "no fuzz targets"; exit 0; }
+cmake --build build-fuzz -j "$(nproc)" --target $targets
+passed=0
+failed=0
+for t in $targets; do
+  mkdir -p build-fuzz/corpus/$t
+  if ./build-fuzz/$t -max_total_time="$secs" -rss_limit_mb=2048 build-fuzz/corpus/$t \
+      >build-fuzz/$t.log 2>&1; then
+    echo "fuzz $t: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' build-fuzz/$t.log | awk '{print $2}') runs)"
+    passed=$((passed + 1))
+  else
+    echo "fuzz $t: FAILED (see build-fuzz/$t.log)"; tail -30 build-fuzz/$t.log
+    failed=$((failed + 1))
+  fi
+done
+echo "fuzz smoke: $passed targets ran clean, $failed crashed"
+[ "$failed" -eq 0 ]
