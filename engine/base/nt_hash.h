@@ -1,0 +1,39 @@
+// NT hashes: the 16-byte key of everything credsweep checks.
+//
+// NT hash = MD4(UTF-16LE(password)) (MS-NLMP 3.3.1, NTOWFv1). MD4 (RFC 1320) is implemented
+// here, test-vector checked, because OpenSSL 3 hides it behind the legacy provider.
+// Inputs are short passwords; this is not on any hot path.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/base/status.h"
+
+namespace credsweep {
+
+using NtHash = std::array<uint8_t, 16>;
+
+// RFC 1320 MD4 of arbitrary bytes.
+std::array<uint8_t, 16> Md4(std::string_view bytes);
+// NT hash of a UTF-8 password. Invalid UTF-8 is kInvalidArgument (the caller names file:line;
+// the password itself is never put in the message). Characters beyond the BMP become
+// surrogate pairs, as Windows does.
+Result<NtHash> NtHashOfUtf8(std::string_view password);
+// 32 hex digits, either case -> hash; nullopt when not exactly 32 hex digits.
+std::optional<NtHash> ParseNtHashHex(std::string_view hex);
+// Uppercase hex. For tests and fixtures only: never print a user's hash.
+std::string NtHashToHex(const NtHash& h);
+
+// NT("") — the empty password (rule empty-password).
+inline constexpr NtHash kEmptyNtHash = {0x31, 0xd6, 0xcf, 0xe0, 0xd1, 0x6a, 0xe9, 0x31,
+                                        0xb7, 0x3c, 0x59, 0xd7, 0xe0, 0xc0, 0x89, 0xc0};
+// LM hash of the empty password (AAD3B435B51404EEAAD3B435B51404EE): "no LM hash stored".
+inline constexpr std::array<uint8_t, 16> kEmptyLmHash = {0xaa, 0xd3, 0xb4, 0x35, 0xb5, 0x14,
+                                                         0x04, 0xee, 0xaa, 0xd3, 0xb4, 0x35,
+                                                         0xb5, 0x14, 0x04, 0xee};
+
+}  // namespace credsweep

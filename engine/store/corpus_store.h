@@ -1,0 +1,71 @@
+// CorpusStore: the breach-corpus store, read side. What audit, check and check-password use.
+//
+// A store is a directory (DESIGN.md "Store and file formats"):
+//   STORE/manifest.json   key type, key count, sources, filter parameters, generation
+//   STORE/filter.csbf     mmap blocked Bloom filter (bloom/)
+//   STORE/index/          RocksDB: raw hash bytes -> prevalence count, source ids, first month
+// Lookups go filter first; a filter positive is confirmed in the index, so answers are exact.
+//
+// Failure policy (fail closed): a missing, truncated or corrupt manifest, filter or index is an
+// error naming the file and saying what to do (re-import); it is never an empty store that
+// answers "not leaked". Open() checks the filter's checksum and that manifest, filter and index
+// agree on key type and generation.
+//
+// Thread-safety: after Open(), Lookup/LookupBatch may be called from many threads.
+// Ownership: the store owns its mmap and RocksDB handle; destroying it releases both.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/base/nt_hash.h"
+#include "engine/base/status.h"
+
+namespace credsweep {
+
+// NtHash is defined in engine/base/nt_hash.h.
+
+struct CorpusSource {
+  std::string name;
+  std::string version;
+  uint64_t lines = 0;
+  std::string imported_at;  // UTC ISO-8601
+  std::string checksum;     // hex BLAKE2b of the input files as read
+};
+
+struct StoreInfo {
+  std::string key_type;  // "ntlm" (16-byte keys) or "sha1" (20 bytes)
+  uint64_t keys = 0;     // distinct hashes
+  uint64_t generation = 0;
+  double bits_per_key = 0;
+  int probes = 0;
+  double expected_fpr = 0;  // theoretical false-positive rate of the filter layout
+  std::vector<CorpusSource> sources;
+};
+
+struct LookupResult {
+  bool found = false;
+  uint64_t count = 0;  // prevalence (sum over sources of the latest version of each)
+};
+
+class CorpusStore {
+ public:
+  virtual ~CorpusStore() = default;
+  // Opens STORE read-only. Errors: kNotFound (no store there: "run `credsweep corpus import`"),
+  // kCorruption (bad manifest/filter/index, naming the file).
+  [[nodiscard]] static Result<std::unique_ptr<CorpusStore>> Open(const std::string& dir);
+
+  virtual const StoreInfo& info() const = 0;
+  // Exact lookup of one NT hash.
+  [[nodiscard]] virtual Result<LookupResult> Lookup(const NtHash& hash) const = 0;
+  // Exact lookup of many hashes; filter probes are batched and prefetched, positives confirmed
+  // with RocksDB MultiGet. out is resized to hashes.size(), in the same order.
+  [[nodiscard]] virtual Status LookupBatch(std::span<const NtHash> hashes,
+                                           std::vector<LookupResult>* out) const = 0;
+};
+
+}  // namespace credsweep
