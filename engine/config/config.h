@@ -111,6 +111,7 @@ struct ExceptionEntry {
   std::string reason;
   std::string approved_by;
   std::string expires;  // ISO date YYYY-MM-DD; the waiver ends at the end of that day UTC
+  int line = 0;         // line of the [[exceptions]] entry in Config::origin (for errors)
 };
 
 struct Config {
@@ -127,6 +128,13 @@ struct Config {
   LogConfig log;
   RunConfig run;
   std::vector<ExceptionEntry> exceptions;
+  // "[section] key" -> line in `origin`, for errors found after parsing (e.g. an unknown rule
+  // id in [rules] disabled is reported by the audit as FILE:LINE). 0 when the key was absent.
+  std::map<std::string, int> key_lines;
+  int LineOf(const std::string& key) const {
+    auto it = key_lines.find(key);
+    return it == key_lines.end() ? 0 : it->second;
+  }
 };
 
 // Parses a TOML config file; see the failure policy above.

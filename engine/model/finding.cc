@@ -37,6 +37,7 @@ json FindingToJson(const Finding& f) {
          {"enabled", f.enabled},
          {"class", AccountClassName(f.account_class)},
          {"detail", f.detail},
+         {"explanation", f.explanation},
          {"history", f.history},
          {"waived", f.waived}};
   if (f.prevalence) j["prevalence"] = *f.prevalence;
@@ -104,7 +105,9 @@ std::string FindingsToJson(const FindingsDocument& doc) {
            {"flavor", doc.run.flavor},
            {"store", doc.run.store},
            {"accounts_checked", doc.run.accounts_checked},
-           {"hashes_loaded", doc.run.hashes_loaded}};
+           {"hashes_loaded", doc.run.hashes_loaded},
+           {"hashes_unmatched", doc.run.hashes_unmatched},
+           {"accounts_without_hash", doc.run.accounts_without_hash}};
   run["corpus_sources"] = json::array();
   for (const auto& s : doc.run.corpus_sources) {
     run["corpus_sources"].push_back(
@@ -149,6 +152,8 @@ Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::st
   GetOpt(run, "store", &doc.run.store);
   GetOpt(run, "accounts_checked", &doc.run.accounts_checked);
   GetOpt(run, "hashes_loaded", &doc.run.hashes_loaded);
+  GetOpt(run, "hashes_unmatched", &doc.run.hashes_unmatched);
+  GetOpt(run, "accounts_without_hash", &doc.run.accounts_without_hash);
   if (run.contains("corpus_sources") && run["corpus_sources"].is_array()) {
     for (const auto& s : run["corpus_sources"]) {
       CorpusSourceRef r;
@@ -209,6 +214,7 @@ Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::st
     GetOpt(fj, "class", &cls);
     CS_ASSIGN_OR_RETURN(f.account_class, ParseAccountClass(cls));
     GetOpt(fj, "detail", &f.detail);
+    GetOpt(fj, "explanation", &f.explanation);
     GetOpt(fj, "history", &f.history);
     GetOpt(fj, "waived", &f.waived);
     if (fj.contains("prevalence") && fj["prevalence"].is_number()) {

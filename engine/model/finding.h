@@ -11,7 +11,8 @@
 //   "run": { "id", "started_at", "finished_at" (UTC ISO-8601 "2026-11-22T13:20:00Z"),
 //            "directory", "flavor" ("ad"|"openldap"), "store",
 //            "corpus_sources": [ {"name","version","lines","imported_at"} ],
-//            "accounts_checked", "hashes_loaded", "skipped_entries": [ {"dn","reason"} ],
+//            "accounts_checked", "hashes_loaded", "hashes_unmatched", "accounts_without_hash",
+//            "skipped_entries": [ {"dn","reason"} ],
 //            "counts": { "<rule>": n } },
 //   "accounts": [ AccountSummary... ],   // every account audited, findings or not
 //   "findings": [ Finding... ]
@@ -60,6 +61,7 @@ struct Finding {
   bool enabled = true;
   AccountClass account_class = AccountClass::kRegular;
   std::string detail;                  // one human sentence; never a hash or password
+  std::string explanation;             // the rule's one-line explanation for a non-expert
   std::optional<uint64_t> prevalence;  // leaked-password: corpus count
   std::optional<std::string> group;    // shared-password / admin-shares-password: group label
   bool history = false;                // found on a password-history hash, not the current one
@@ -87,6 +89,8 @@ struct RunInfo {
   std::vector<CorpusSourceRef> corpus_sources;
   uint64_t accounts_checked = 0;
   uint64_t hashes_loaded = 0;
+  uint64_t hashes_unmatched = 0;       // current-hash records that matched no account
+  uint64_t accounts_without_hash = 0;  // accounts no current hash was joined to
   std::vector<std::pair<std::string, std::string>> skipped_entries;  // (dn, reason)
   std::vector<std::pair<std::string, uint64_t>> counts;              // (rule, n), rule order
 };

@@ -11,6 +11,9 @@
 // answers "not leaked". Open() checks the filter's checksum and that manifest, filter and index
 // agree on key type and generation.
 //
+// Layout, generations and value encoding: engine/store/store_format.h. The write side (import,
+// crash safety, incremental sources): engine/store/corpus_import.h.
+//
 // Thread-safety: after Open(), Lookup/LookupBatch may be called from many threads.
 // Ownership: the store owns its mmap and RocksDB handle; destroying it releases both.
 #pragma once
@@ -50,6 +53,7 @@ struct StoreInfo {
 struct LookupResult {
   bool found = false;
   uint64_t count = 0;  // prevalence (sum over sources of the latest version of each)
+  uint32_t first_seen_month = 0;  // YYYYMM of the import that first added the hash; 0 if !found
 };
 
 class CorpusStore {

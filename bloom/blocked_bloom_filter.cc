@@ -1,0 +1,560 @@
+#include "bloom/blocked_bloom_filter.h"
+
+#include <fcntl.h>
+#include <immintrin.h>
+#include <sodium.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "bloom/internal/probe.h"
+#include "engine/base/file_util.h"
+
+namespace credsweep::bloom {
+
+namespace internal {
+
+// GCC 12 warns inside its own avx512fintrin.h (the _mm512_undefined_* placeholders) whenever the
+// intrinsics are inlined into a target("avx512f") function: GCC bug 105593. Silenced only here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+__attribute__((target("avx512f,avx512dq"))) bool TestBitsAvx512(const uint64_t* block,
+                                                                  uint64_t b, int probes) {
+  const __m512i words = _mm512_load_si512(block);
+  const __m512i bv = _mm512_set1_epi64(static_cast<long long>(b));
+  const __m512i low6 = _mm512_set1_epi64(63);
+  const __m512i one = _mm512_set1_epi64(1);
+  for (int j = 0; j < probes; j += 8) {
+    const int left = probes - j;
+    const __mmask8 lanes = left >= 8 ? __mmask8{0xFF} : static_cast<__mmask8>((1u << left) - 1);
+    // pos = top 9 bits of b * kProbeMul[j..j+7]  (ProbeBit, 8 lanes at once)
+    const __m512i pos = _mm512_srli_epi64(
+        _mm512_mullo_epi64(bv, _mm512_load_si512(&kProbeMul.v[j])), 55);
+    // word = block[pos >> 6] (vpermq uses the low 3 bits of each index lane)
+    const __m512i word = _mm512_permutexvar_epi64(_mm512_srli_epi64(pos, 6), words);
+    const __m512i bit = _mm512_srlv_epi64(word, _mm512_and_si512(pos, low6));
+    if (_mm512_mask_test_epi64_mask(lanes, bit, one) != lanes) return false;
+  }
+  return true;
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+bool HaveAvx512() {
+  static const bool have =
+      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  return have;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::BlockIndex;
+using internal::ProbeWord;
+
+// Header byte offsets (see the table in blocked_bloom_filter.h).
+constexpr size_t kOffMagic = 0;
+constexpr size_t kOffVersion = 4;
+constexpr size_t kOffKeyType = 8;
+constexpr size_t kOffProbes = 12;
+constexpr size_t kOffKeyCount = 16;
+constexpr size_t kOffBlockCount = 24;
+constexpr size_t kOffBitsPerKey = 32;
+constexpr size_t kOffSeed = 40;
+constexpr size_t kOffBlockSize = 48;
+constexpr size_t kOffHeaderSize = 52;
+constexpr size_t kOffChecksum = 56;
+constexpr size_t kChecksumBytes = 32;
+constexpr size_t kOffPadding = kOffChecksum + kChecksumBytes;  // 88
+constexpr char kMagic[4] = {'C', 'S', 'B', 'F'};
+
+// Largest block count whose file size and mapping fit in size_t / off_t arithmetic.
+constexpr uint64_t kMaxBlocks = (uint64_t{1} << 56) / kBlockBytes;
+
+// Keys tested per prefetch window in MayContainBatch / AddBatch. A core keeps ~10-12 L1 misses
+// in flight (line fill buffers); 16 addresses computed ahead keeps them all busy while the
+// previous window is being tested.
+constexpr size_t kWindow = 16;
+
+void Put32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
+void Put64(uint8_t* p, uint64_t v) { std::memcpy(p, &v, 8); }
+uint32_t Get32(const uint8_t* p) { return internal::Load32(p); }
+uint64_t Get64(const uint8_t* p) { return internal::Load64(p); }
+
+std::string CorruptMsg(const std::string& path, const std::string& what) {
+  return path + ": " + what + "; the Bloom filter file is damaged or not a credsweep filter — "
+         "re-import the corpus (`credsweep corpus import`) to rebuild it";
+}
+
+// Anonymous memory for blocks, 2 MiB aligned inside the mapping and advised MADV_HUGEPAGE so
+// transparent huge pages can back it (random lookups then need no 4 KiB page walk). Returns
+// nullptr on failure. *base / *bytes receive what to munmap.
+uint64_t* MapAnonymousBlocks(uint64_t block_count, void** base, size_t* bytes) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  const size_t want = static_cast<size_t>(block_count) * kBlockBytes;
+  const size_t total = want + kHuge;
+  void* p = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  const uintptr_t aligned = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  // Best effort: without THP (disabled, or a non-Linux kernel) this is plain memory.
+  (void)::madvise(reinterpret_cast<void*>(aligned), want, MADV_HUGEPAGE);
+  *base = p;
+  *bytes = total;
+  return reinterpret_cast<uint64_t*>(aligned);
+}
+
+// Header bytes [0, 88) for the given fields; checksum left zero.
+void EncodeHeader(uint8_t* h, KeyType key_type, int probes, uint64_t key_count,
+                  uint64_t block_count, double bits_per_key, uint64_t seed) {
+  std::memset(h, 0, kHeaderSize);
+  std::memcpy(h + kOffMagic, kMagic, 4);
+  Put32(h + kOffVersion, kFormatVersion);
+  Put32(h + kOffKeyType, static_cast<uint32_t>(key_type));
+  Put32(h + kOffProbes, static_cast<uint32_t>(probes));
+  Put64(h + kOffKeyCount, key_count);
+  Put64(h + kOffBlockCount, block_count);
+  uint64_t bpk_bits;
+  std::memcpy(&bpk_bits, &bits_per_key, 8);
+  Put64(h + kOffBitsPerKey, bpk_bits);
+  Put64(h + kOffSeed, seed);
+  Put32(h + kOffBlockSize, static_cast<uint32_t>(kBlockBytes));
+  Put32(h + kOffHeaderSize, static_cast<uint32_t>(kHeaderSize));
+}
+
+Status WriteAll(int fd, const uint8_t* p, size_t n, const std::string& what) {
+  while (n > 0) {
+    const size_t chunk = n < (size_t{1} << 30) ? n : (size_t{1} << 30);
+    const ssize_t w = ::write(fd, p, chunk);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("cannot write " + what, errno);
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return Status::Ok();
+}
+
+// pread exactly n bytes; kCorruption if the file ends early (it shrank under us).
+Status ReadAllAt(int fd, uint8_t* p, size_t n, uint64_t off, const std::string& path) {
+  while (n > 0) {
+    const size_t chunk = n < (size_t{1} << 30) ? n : (size_t{1} << 30);
+    const ssize_t r = ::pread(fd, p, chunk, static_cast<off_t>(off));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("cannot read " + path, errno);
+    }
+    if (r == 0) return Status::Corruption(CorruptMsg(path, "file ended early while reading"));
+    p += r;
+    n -= static_cast<size_t>(r);
+    off += static_cast<uint64_t>(r);
+  }
+  return Status::Ok();
+}
+
+bool SodiumReady() {
+  static const bool ok = sodium_init() >= 0;
+  return ok;
+}
+
+// Shared batch loop: for each window of kWindow keys compute block pointers and probe words,
+// prefetch every block, then test the previous window while these loads are in flight.
+template <bool (*Test)(const uint64_t*, uint64_t, int)>
+void BatchLookup(const uint64_t* blocks, uint64_t block_count, uint64_t seed, int probes,
+                 size_t key_size, const uint8_t* keys, size_t n, bool* out) {
+  const uint64_t* ptr[2][kWindow];
+  uint64_t word[2][kWindow];
+  size_t cur = 0;
+  size_t prev_start = 0, prev_len = 0;
+  for (size_t start = 0; start < n || prev_len > 0; start += kWindow) {
+    const size_t len = start < n ? (n - start < kWindow ? n - start : kWindow) : 0;
+    for (size_t i = 0; i < len; ++i) {
+      const uint8_t* key = keys + (start + i) * key_size;
+      ptr[cur][i] = blocks + BlockIndex(key, seed, block_count) * 8;
+      word[cur][i] = ProbeWord(key, key_size, seed);
+      __builtin_prefetch(ptr[cur][i], 0, 0);
+    }
+    const size_t p = cur ^ 1;
+    for (size_t i = 0; i < prev_len; ++i) {
+      out[prev_start + i] = Test(ptr[p][i], word[p][i], probes);
+    }
+    prev_start = start;
+    prev_len = len;
+    cur ^= 1;
+  }
+}
+
+template <bool kAtomic>
+void SetKeyBits(uint64_t* block, uint64_t b, int probes) {
+  if constexpr (kAtomic) {
+    // Gather the key's bits per word first so each touched word needs one fetch_or.
+    uint64_t mask[8] = {};
+    for (int j = 0; j < probes; ++j) {
+      const unsigned bit = internal::ProbeBit(b, j);
+      mask[bit >> 6] |= uint64_t{1} << (bit & 63);
+    }
+    for (int w = 0; w < 8; ++w) {
+      if (mask[w] != 0) std::atomic_ref<uint64_t>(block[w]).fetch_or(mask[w], std::memory_order_relaxed);
+    }
+  } else {
+    internal::SetBits(block, b, probes);
+  }
+}
+
+template <bool kAtomic>
+void BatchAdd(uint64_t* blocks, uint64_t block_count, uint64_t seed, int probes, size_t key_size,
+              const uint8_t* keys, size_t n) {
+  uint64_t* ptr[kWindow];
+  uint64_t word[kWindow];
+  for (size_t start = 0; start < n; start += kWindow) {
+    const size_t len = n - start < kWindow ? n - start : kWindow;
+    for (size_t i = 0; i < len; ++i) {
+      const uint8_t* key = keys + (start + i) * key_size;
+      ptr[i] = blocks + BlockIndex(key, seed, block_count) * 8;
+      word[i] = ProbeWord(key, key_size, seed);
+      __builtin_prefetch(ptr[i], 1, 0);
+    }
+    for (size_t i = 0; i < len; ++i) SetKeyBits<kAtomic>(ptr[i], word[i], probes);
+  }
+}
+
+}  // namespace
+
+size_t KeySize(KeyType type) {
+  switch (type) {
+    case KeyType::kNtlm:
+      return 16;
+    case KeyType::kSha1:
+      return 20;
+  }
+  return 0;
+}
+
+const char* KeyTypeName(KeyType type) {
+  switch (type) {
+    case KeyType::kNtlm:
+      return "ntlm";
+    case KeyType::kSha1:
+      return "sha1";
+  }
+  return "unknown";
+}
+
+double TheoreticalFpr(double bits_per_key, int probes) {
+  if (!(bits_per_key > 0) || probes <= 0) return 1.0;
+  // Putze/Sanders/Singler (2009) eq. for blocked Bloom filters with block size B = 512 bits:
+  // Poisson(lambda = B / c) mixture over the number of keys i in the block, each block a
+  // standard Bloom filter of m = B bits, n = i keys, k = probes:
+  //   FPR = sum_i e^-lambda lambda^i / i! * (1 - (1 - 1/B)^(k i))^k
+  // Summed over lambda +- 12 standard deviations (+64), where every term outside is < 1e-30;
+  // the Poisson weights are computed in log space so an over-full filter (lambda in the
+  // millions) does not underflow e^-lambda to 0.
+  const double lambda = static_cast<double>(kBlockBits) / bits_per_key;
+  const double log_keep = std::log1p(-1.0 / static_cast<double>(kBlockBits));
+  const double spread = 12 * std::sqrt(lambda) + 64;
+  const double lo = std::max(0.0, std::floor(lambda - spread));
+  const double hi = std::ceil(lambda + spread);
+  double sum = 0;
+  for (double i = lo; i <= hi; i += 1) {
+    const double poisson = std::exp(i * std::log(lambda) - lambda - std::lgamma(i + 1));
+    const double block_fpr = std::pow(-std::expm1(probes * i * log_keep), probes);
+    sum += poisson * block_fpr;
+  }
+  return sum;
+}
+
+int BestProbes(double bits_per_key) {
+  int best = 1;
+  double best_fpr = TheoreticalFpr(bits_per_key, 1);
+  for (int k = 2; k <= kMaxProbes; ++k) {
+    const double f = TheoreticalFpr(bits_per_key, k);
+    if (f < best_fpr) {
+      best_fpr = f;
+      best = k;
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// FilterBuilder
+
+Result<std::unique_ptr<FilterBuilder>> FilterBuilder::Create(const FilterParams& params) {
+  if (KeySize(params.key_type) == 0) {
+    return Status::InvalidArgument("Bloom filter: unknown key type " +
+                                   std::to_string(static_cast<uint32_t>(params.key_type)));
+  }
+  if (!(params.bits_per_key > 0 && params.bits_per_key <= 64)) {
+    return Status::InvalidArgument("Bloom filter: bits per key must be in (0, 64], got " +
+                                   std::to_string(params.bits_per_key));
+  }
+  if (params.probes < 0 || params.probes > kMaxProbes) {
+    return Status::InvalidArgument("Bloom filter: probes per key must be 0 (automatic) to " +
+                                   std::to_string(kMaxProbes) + ", got " +
+                                   std::to_string(params.probes));
+  }
+  const double blocks_d = std::ceil(static_cast<double>(params.expected_keys) *
+                                    params.bits_per_key / static_cast<double>(kBlockBits));
+  if (!(blocks_d < static_cast<double>(kMaxBlocks))) {
+    return Status::InvalidArgument("Bloom filter: " + std::to_string(params.expected_keys) +
+                                   " keys at " + std::to_string(params.bits_per_key) +
+                                   " bits/key is too large to address");
+  }
+  const uint64_t block_count = blocks_d < 1 ? 1 : static_cast<uint64_t>(blocks_d);
+  void* base = nullptr;
+  size_t bytes = 0;
+  uint64_t* blocks = MapAnonymousBlocks(block_count, &base, &bytes);
+  if (blocks == nullptr) {
+    return Status::FromErrno("Bloom filter: cannot allocate " +
+                                 std::to_string(block_count * kBlockBytes) + " bytes",
+                             errno);
+  }
+  FilterParams resolved = params;
+  if (resolved.probes == 0) resolved.probes = BestProbes(params.bits_per_key);
+  // base/bytes are recovered in the destructor from blocks_ and alloc_bytes_ (base <= blocks_).
+  auto* b = new FilterBuilder(resolved, block_count, blocks, bytes);
+  b->alloc_base_ = base;
+  return std::unique_ptr<FilterBuilder>(b);
+}
+
+FilterBuilder::FilterBuilder(const FilterParams& params, uint64_t block_count, uint64_t* blocks,
+                             size_t alloc_bytes)
+    : params_(params), block_count_(block_count), blocks_(blocks), alloc_bytes_(alloc_bytes) {}
+
+FilterBuilder::~FilterBuilder() { ::munmap(alloc_base_, alloc_bytes_); }
+
+void FilterBuilder::Add(const uint8_t* key) {
+  const size_t ks = key_size();
+  uint64_t* block = blocks_ + BlockIndex(key, params_.seed, block_count_) * 8;
+  internal::SetBits(block, ProbeWord(key, ks, params_.seed), params_.probes);
+  ++key_count_;
+}
+
+void FilterBuilder::AddBatch(const uint8_t* keys, size_t n) {
+  BatchAdd<false>(blocks_, block_count_, params_.seed, params_.probes, key_size(), keys, n);
+  key_count_ += n;
+}
+
+void FilterBuilder::AddConcurrent(const uint8_t* key) {
+  const size_t ks = key_size();
+  uint64_t* block = blocks_ + BlockIndex(key, params_.seed, block_count_) * 8;
+  SetKeyBits<true>(block, ProbeWord(key, ks, params_.seed), params_.probes);
+  std::atomic_ref<uint64_t>(key_count_).fetch_add(1, std::memory_order_relaxed);
+}
+
+void FilterBuilder::AddBatchConcurrent(const uint8_t* keys, size_t n) {
+  BatchAdd<true>(blocks_, block_count_, params_.seed, params_.probes, key_size(), keys, n);
+  std::atomic_ref<uint64_t>(key_count_).fetch_add(n, std::memory_order_relaxed);
+}
+
+uint64_t FilterBuilder::key_count() const {
+  return std::atomic_ref<const uint64_t>(key_count_).load(std::memory_order_relaxed);
+}
+
+void FilterBuilder::set_key_count(uint64_t n) {
+  std::atomic_ref<uint64_t>(key_count_).store(n, std::memory_order_relaxed);
+}
+
+Status FilterBuilder::WriteTo(const std::string& path) const {
+  if (!SodiumReady()) return Status::Internal("libsodium failed to initialise");
+  uint8_t header[kHeaderSize];
+  EncodeHeader(header, params_.key_type, params_.probes, key_count(), block_count_,
+               params_.bits_per_key, params_.seed);
+  const uint8_t* body = data();
+  const size_t body_bytes = static_cast<size_t>(block_count_) * kBlockBytes;
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, kChecksumBytes);
+  crypto_generichash_update(&st, header, kOffChecksum);
+  crypto_generichash_update(&st, body, body_bytes);
+  crypto_generichash_final(&st, header + kOffChecksum, kChecksumBytes);
+
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno("cannot create " + tmp, errno);
+  Status s = WriteAll(fd, header, kHeaderSize, tmp);
+  if (s.ok()) s = WriteAll(fd, body, body_bytes, tmp);
+  if (s.ok() && ::fsync(fd) != 0) s = Status::FromErrno("cannot fsync " + tmp, errno);
+  if (::close(fd) != 0 && s.ok()) s = Status::FromErrno("cannot close " + tmp, errno);
+  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    s = Status::FromErrno("cannot rename " + tmp + " to " + path, errno);
+  }
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return SyncDir(DirName(path));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filter
+
+Result<std::unique_ptr<Filter>> Filter::Open(const std::string& path, LoadMode mode) {
+  OpenOptions options;
+  options.mode = mode;
+  return Open(path, options);
+}
+
+Result<std::unique_ptr<Filter>> Filter::Open(const std::string& path, const OpenOptions& options) {
+  if (!SodiumReady()) return Status::Internal("libsodium failed to initialise");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      return Status::NotFound(path + ": no Bloom filter file; run `credsweep corpus import`");
+    }
+    return Status::FromErrno("cannot open " + path, errno);
+  }
+  // Closes fd on every return path; a mapping stays valid after close.
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Status::FromErrno("cannot stat " + path, errno);
+  if (!S_ISREG(st.st_mode)) return Status::Corruption(CorruptMsg(path, "not a regular file"));
+  const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  // Sizes first, before any byte is interpreted.
+  if (file_size < kHeaderSize) {
+    return Status::Corruption(CorruptMsg(path, "truncated: " + std::to_string(file_size) +
+                                                   " bytes, the header alone needs " +
+                                                   std::to_string(kHeaderSize)));
+  }
+  uint8_t header[kHeaderSize];
+  CS_RETURN_IF_ERROR(ReadAllAt(fd, header, kHeaderSize, 0, path));
+
+  if (std::memcmp(header + kOffMagic, kMagic, 4) != 0) {
+    return Status::Corruption(CorruptMsg(path, "bad magic (expected \"CSBF\")"));
+  }
+  const uint32_t version = Get32(header + kOffVersion);
+  if (version != kFormatVersion) {
+    return Status::Corruption(CorruptMsg(path, "unsupported format version " +
+                                                   std::to_string(version) + " (this build reads " +
+                                                   std::to_string(kFormatVersion) + ")"));
+  }
+  const uint32_t key_type = Get32(header + kOffKeyType);
+  if (KeySize(static_cast<KeyType>(key_type)) == 0) {
+    return Status::Corruption(CorruptMsg(path, "unknown key type " + std::to_string(key_type)));
+  }
+  const uint32_t probes = Get32(header + kOffProbes);
+  if (probes < 1 || probes > static_cast<uint32_t>(kMaxProbes)) {
+    return Status::Corruption(CorruptMsg(path, "probes per key " + std::to_string(probes) +
+                                                   " outside 1.." + std::to_string(kMaxProbes)));
+  }
+  if (Get32(header + kOffBlockSize) != kBlockBytes || Get32(header + kOffHeaderSize) != kHeaderSize) {
+    return Status::Corruption(CorruptMsg(path, "unexpected block or header size"));
+  }
+  for (size_t i = kOffPadding; i < kHeaderSize; ++i) {
+    if (header[i] != 0) return Status::Corruption(CorruptMsg(path, "non-zero header padding"));
+  }
+  double bits_per_key;
+  {
+    const uint64_t raw = Get64(header + kOffBitsPerKey);
+    std::memcpy(&bits_per_key, &raw, 8);
+  }
+  if (!(bits_per_key > 0 && bits_per_key <= 64)) {
+    return Status::Corruption(CorruptMsg(path, "bits per key outside (0, 64]"));
+  }
+  const uint64_t block_count = Get64(header + kOffBlockCount);
+  if (block_count < 1 || block_count > kMaxBlocks) {
+    return Status::Corruption(CorruptMsg(path, "block count " + std::to_string(block_count) +
+                                                   " out of range"));
+  }
+  const uint64_t body_bytes = block_count * kBlockBytes;
+  if (file_size != kHeaderSize + body_bytes) {
+    return Status::Corruption(CorruptMsg(
+        path, "size " + std::to_string(file_size) + " bytes, but the header describes " +
+                  std::to_string(block_count) + " blocks = " +
+                  std::to_string(kHeaderSize + body_bytes) + " bytes (truncated or extended)"));
+  }
+
+  std::unique_ptr<Filter> f(new Filter());
+  f->key_type_ = static_cast<KeyType>(key_type);
+  f->key_count_ = Get64(header + kOffKeyCount);
+  f->block_count_ = block_count;
+  f->bits_per_key_ = bits_per_key;
+  f->probes_ = static_cast<int>(probes);
+  f->seed_ = Get64(header + kOffSeed);
+  f->mode_ = options.mode;
+
+  crypto_generichash_state hs;
+  crypto_generichash_init(&hs, nullptr, 0, kChecksumBytes);
+  crypto_generichash_update(&hs, header, kOffChecksum);
+
+  if (options.mode == LoadMode::kMmap) {
+    // The file is replaced by rename, never rewritten in place, so the mapping cannot shrink
+    // under a reader (a truncation by someone else would be SIGBUS; that is outside the contract).
+    void* p = ::mmap(nullptr, static_cast<size_t>(file_size), PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) return Status::FromErrno("cannot mmap " + path, errno);
+    f->map_base_ = p;
+    f->map_bytes_ = static_cast<size_t>(file_size);
+    f->blocks_ = reinterpret_cast<const uint64_t*>(static_cast<const uint8_t*>(p) + kHeaderSize);
+    if (options.verify_checksum) {
+      (void)::madvise(p, f->map_bytes_, MADV_SEQUENTIAL);
+      crypto_generichash_update(&hs, reinterpret_cast<const uint8_t*>(f->blocks_), body_bytes);
+    }
+    // Lookups are random: no readahead around a faulting page.
+    (void)::madvise(p, f->map_bytes_, MADV_RANDOM);
+  } else {
+    void* base = nullptr;
+    size_t bytes = 0;
+    uint64_t* blocks = MapAnonymousBlocks(block_count, &base, &bytes);
+    if (blocks == nullptr) {
+      return Status::FromErrno("cannot allocate " + std::to_string(body_bytes) +
+                                   " bytes for the Bloom filter " + path,
+                               errno);
+    }
+    f->map_base_ = base;
+    f->map_bytes_ = bytes;
+    f->blocks_ = blocks;
+    // Read in 8 MiB chunks, hashing each while it is still in cache.
+    constexpr size_t kChunk = size_t{8} << 20;
+    auto* dst = reinterpret_cast<uint8_t*>(blocks);
+    for (uint64_t off = 0; off < body_bytes; off += kChunk) {
+      const size_t n = static_cast<size_t>(body_bytes - off < kChunk ? body_bytes - off : kChunk);
+      CS_RETURN_IF_ERROR(ReadAllAt(fd, dst + off, n, kHeaderSize + off, path));
+      if (options.verify_checksum) crypto_generichash_update(&hs, dst + off, n);
+    }
+  }
+  if (options.verify_checksum) {
+    uint8_t sum[kChecksumBytes];
+    crypto_generichash_final(&hs, sum, kChecksumBytes);
+    if (sodium_memcmp(sum, header + kOffChecksum, kChecksumBytes) != 0) {
+      return Status::Corruption(CorruptMsg(path, "BLAKE2b checksum mismatch"));
+    }
+  }
+  return f;
+}
+
+Filter::~Filter() {
+  if (map_base_ != nullptr) ::munmap(map_base_, map_bytes_);
+}
+
+bool Filter::MayContain(const uint8_t* key) const {
+  const uint64_t* block = blocks_ + BlockIndex(key, seed_, block_count_) * 8;
+  return internal::TestBitsPortable(block, ProbeWord(key, key_size(), seed_), probes_);
+}
+
+void Filter::MayContainBatch(const uint8_t* keys, size_t n, bool* out) const {
+  BatchLookup<internal::TestBitsPortable>(blocks_, block_count_, seed_, probes_, key_size(), keys,
+                                          n, out);
+}
+
+double Filter::expected_fpr() const {
+  if (key_count_ == 0) return 0;
+  const double actual_bits_per_key =
+      static_cast<double>(block_count_) * kBlockBits / static_cast<double>(key_count_);
+  return TheoreticalFpr(actual_bits_per_key, probes_);
+}
+
+}  // namespace credsweep::bloom

@@ -1,0 +1,460 @@
+#include "connectors/directory/directory_reader.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <deque>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "connectors/directory/ldif_reader.h"
+#include "engine/base/file_util.h"
+#include "engine/base/time_util.h"
+
+namespace credsweep {
+namespace {
+
+using Attrs = std::map<std::string, std::vector<std::string>>;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Attributes whose values are secrets: they feed hashes_out at most, are wiped from the raw
+// entry, and never reach Account::attributes, a message or a log.
+const std::set<std::string>& SecretAttributes() {
+  static const std::set<std::string> k = {
+      "userpassword",  "sambantpassword",          "sambalmpassword", "sambapasswordhistory",
+      "unicodepwd",    "supplementalcredentials",  "dbcspwd",         "ntpwdhistory",
+      "lmpwdhistory",  "sambacleartextpassword"};
+  return k;
+}
+bool IsSecret(const std::string& lower_attr) { return SecretAttributes().count(lower_attr) > 0; }
+
+void Wipe(std::vector<std::string>& values) {
+  for (auto& v : values) sodium_memzero(v.data(), v.size());
+  values.clear();
+}
+
+// Folds "member;range=0-1499" (and any ";binary" style option) into the base name, so LDIF
+// exports of ranged reads and live reads look the same to the mapper.
+void FoldOptions(Attrs& attrs) {
+  std::vector<std::string> optioned;
+  for (const auto& [k, v] : attrs)
+    if (k.find(';') != std::string::npos) optioned.push_back(k);
+  for (const auto& k : optioned) {
+    auto node = attrs.extract(k);
+    auto& dst = attrs[k.substr(0, k.find(';'))];
+    for (auto& v : node.mapped()) dst.push_back(std::move(v));
+  }
+}
+
+const std::string* First(const Attrs& a, const std::string& key) {
+  auto it = a.find(key);
+  if (it == a.end() || it->second.empty()) return nullptr;
+  return &it->second.front();
+}
+std::string FirstOr(const Attrs& a, const std::string& key) {
+  const std::string* v = First(a, key);
+  return v ? *v : std::string();
+}
+const std::vector<std::string>& All(const Attrs& a, const std::string& key) {
+  static const std::vector<std::string> kNone;
+  auto it = a.find(key);
+  return it == a.end() ? kNone : it->second;
+}
+bool HasClass(const Attrs& a, std::string_view cls) {
+  for (const auto& v : All(a, "objectclass"))
+    if (Lower(v) == cls) return true;
+  return false;
+}
+
+std::optional<int64_t> ParseI64(std::string_view s) {
+  int64_t v = 0;
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (s.empty()) return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// RID = last sub-authority of a SID, binary (MS-DTYP 2.4.2.2: revision, count, 6-byte
+// authority, count x 32-bit little-endian sub-authorities) or text "S-1-5-21-…-1103".
+std::optional<uint32_t> RidOfSid(const std::string& sid) {
+  if (sid.rfind("S-1-", 0) == 0) {
+    size_t dash = sid.rfind('-');
+    auto v = ParseI64(std::string_view(sid).substr(dash + 1));
+    if (!v || *v < 0 || *v > 0xFFFFFFFFLL) return std::nullopt;
+    return static_cast<uint32_t>(*v);
+  }
+  if (sid.size() < 8 || static_cast<uint8_t>(sid[0]) != 1) return std::nullopt;
+  size_t count = static_cast<uint8_t>(sid[1]);
+  if (count == 0 || sid.size() != 8 + 4 * count) return std::nullopt;
+  const auto* p = reinterpret_cast<const uint8_t*>(sid.data()) + 8 + 4 * (count - 1);
+  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
+         static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
+}
+
+// sambaAcctFlags "[UDX        ]" -> userAccountControl bits (Samba source3/lib/smbldap.c
+// and MS-ADTS 2.2.16): D disabled, N password not required, X password does not expire,
+// L auto-locked, W workstation trust, S server trust, U normal account. H/T/M/I carry no
+// meaning for the audit.
+uint32_t UacFromSambaFlags(const std::string& flags) {
+  uint32_t uac = 0;
+  for (char c : flags) {
+    switch (c) {
+      case 'D': uac |= kUacAccountDisable; break;
+      case 'N': uac |= kUacPasswdNotReqd; break;
+      case 'X': uac |= kUacDontExpirePassword; break;
+      case 'L': uac |= kUacLockout; break;
+      case 'W': uac |= kUacWorkstationTrustAccount; break;
+      case 'S': uac |= kUacServerTrustAccount; break;
+      case 'U': uac |= kUacNormalAccount; break;
+      default: break;
+    }
+  }
+  return uac;
+}
+
+// Strips a groupOfUniqueNames optional UID suffix: "cn=x,dc=y#'0101'B" -> "cn=x,dc=y".
+std::string StripUniqueMemberUid(const std::string& v) {
+  if (v.size() > 3 && v.back() == 'B' && v[v.size() - 2] == '\'') {
+    size_t hash = v.rfind("#'");
+    if (hash != std::string::npos) return v.substr(0, hash);
+  }
+  return v;
+}
+
+struct GroupInfo {
+  std::optional<uint32_t> rid;        // AD objectSid RID (for primaryGroupID)
+  std::optional<int64_t> gid_number;  // posixGroup gidNumber
+  std::vector<std::string> member_uids;
+};
+
+// Returns an error reason, or "" when the account was filled.
+std::string MapAdAccount(const Attrs& a, Account& acct, std::optional<uint32_t>& primary_gid) {
+  const std::string* sam = First(a, "samaccountname");
+  if (sam == nullptr || sam->empty()) return "no sAMAccountName";
+  acct.name = *sam;
+  if (const std::string* sid = First(a, "objectsid")) {
+    acct.rid = RidOfSid(*sid);
+    if (!acct.rid) return "objectSid is not a valid SID";
+  }
+  acct.display_name = FirstOr(a, "displayname");
+  acct.upn = FirstOr(a, "userprincipalname");  // absent (krbtgt, computers) is normal
+  acct.mail = FirstOr(a, "mail");
+  acct.employee_id = FirstOr(a, "employeeid");
+  acct.employee_type = FirstOr(a, "employeetype");
+  acct.manager_dn = FirstOr(a, "manager");
+  acct.managed_by_dn = FirstOr(a, "managedby");
+  if (const std::string* uac = First(a, "useraccountcontrol")) {
+    auto v = ParseI64(*uac);
+    if (!v || *v < INT32_MIN || *v > UINT32_MAX) return "userAccountControl is not a number";
+    acct.uac = static_cast<uint32_t>(*v);
+  } else {
+    acct.uac = kUacNormalAccount;
+  }
+  acct.enabled = (acct.uac & kUacAccountDisable) == 0;
+  acct.is_computer = HasClass(a, "computer") ||
+                     (acct.uac & (kUacWorkstationTrustAccount | kUacServerTrustAccount)) != 0;
+  if (const std::string* v = First(a, "accountexpires")) {
+    auto ft = ParseI64(*v);
+    if (!ft || *ft < 0) return "accountExpires is not a FILETIME";
+    acct.expires = FileTimeToUnix(*ft);
+  }
+  if (const std::string* v = First(a, "lastlogontimestamp")) {
+    auto ft = ParseI64(*v);
+    if (!ft || *ft < 0) return "lastLogonTimestamp is not a FILETIME";
+    acct.last_logon = FileTimeToUnix(*ft);
+  }
+  if (const std::string* v = First(a, "pwdlastset")) {
+    auto ft = ParseI64(*v);
+    if (!ft || *ft < 0) return "pwdLastSet is not a FILETIME";
+    // 0 means "must change at next logon" and must stay distinguishable from "never".
+    acct.pwd_last_set = *ft == 0 ? std::optional<int64_t>(0) : FileTimeToUnix(*ft);
+  }
+  if (const std::string* v = First(a, "primarygroupid")) {
+    auto g = ParseI64(*v);
+    if (!g || *g < 0 || *g > UINT32_MAX) return "primaryGroupID is not a number";
+    primary_gid = static_cast<uint32_t>(*g);
+  }
+  acct.spns = All(a, "serviceprincipalname");
+  return "";
+}
+
+std::string MapOpenLdapAccount(Attrs& a, Account& acct, std::optional<int64_t>& posix_gid,
+                               HashDump* hashes_out, std::vector<SkippedEntry>& notes) {
+  const std::string* uid = First(a, "uid");
+  if (uid == nullptr || uid->empty()) return "no uid";
+  acct.name = *uid;
+  if (const std::string* sid = First(a, "sambasid")) {
+    acct.rid = RidOfSid(*sid);
+    if (!acct.rid) return "sambaSID is not a valid SID";
+  }
+  acct.display_name = FirstOr(a, "displayname");
+  if (acct.display_name.empty()) acct.display_name = FirstOr(a, "cn");
+  acct.mail = FirstOr(a, "mail");
+  acct.employee_id = FirstOr(a, "employeeid");
+  if (acct.employee_id.empty()) acct.employee_id = FirstOr(a, "employeenumber");
+  acct.employee_type = FirstOr(a, "employeetype");
+  acct.manager_dn = FirstOr(a, "manager");
+  const std::string* flags = First(a, "sambaacctflags");
+  acct.uac = flags ? UacFromSambaFlags(*flags) : kUacNormalAccount;
+  if (!flags) acct.uac |= kUacNormalAccount;
+  acct.is_computer =
+      (acct.uac & (kUacWorkstationTrustAccount | kUacServerTrustAccount)) != 0;
+  // ppolicy: pwdAccountLockedTime "000001010000Z" is a permanent administrative lock
+  // (draft-behera-ldap-password-policy 5.3.3); a dated value is a temporary lockout.
+  const std::string* locked = First(a, "pwdaccountlockedtime");
+  bool perma_locked = locked && *locked == "000001010000Z";
+  if (locked && !perma_locked) acct.uac |= kUacLockout;
+  acct.enabled = (acct.uac & kUacAccountDisable) == 0 && !perma_locked;
+
+  // Expiry: the earlier of sambaKickoffTime (Unix seconds) and shadowExpire (days since the
+  // epoch). 0, negative and sambaKickoffTime >= 2^31-1 (Samba's "never", get_time_t_max) mean
+  // never; shadow(5) calls 0 ambiguous, and treating it as never avoids a false "expired".
+  std::optional<int64_t> expires;
+  if (const std::string* v = First(a, "sambakickofftime")) {
+    auto t = ParseI64(*v);
+    if (!t) return "sambaKickoffTime is not a number";
+    if (*t > 0 && *t < 2147483647LL) expires = *t;
+  }
+  if (const std::string* v = First(a, "shadowexpire")) {
+    auto d = ParseI64(*v);
+    if (!d) return "shadowExpire is not a number";
+    if (*d > 0 && *d < 2932897) {  // < year 10000
+      int64_t t = *d * 86400;
+      if (!expires || t < *expires) expires = t;
+    }
+  }
+  acct.expires = expires;
+  if (const std::string* v = First(a, "sambapwdlastset")) {
+    auto t = ParseI64(*v);
+    if (!t || *t < 0) return "sambaPwdLastSet is not a number";
+    acct.pwd_last_set = *t;
+  } else if (const std::string* v = First(a, "pwdchangedtime")) {
+    auto t = ParseGeneralizedTime(*v);
+    if (!t.ok()) return "pwdChangedTime is not a generalized time";
+    acct.pwd_last_set = *t;
+  }
+  if (const std::string* v = First(a, "sambalogontime")) {
+    auto t = ParseI64(*v);
+    if (!t) return "sambaLogonTime is not a number";
+    if (*t > 0) acct.last_logon = *t;
+  }
+  if (const std::string* v = First(a, "pwdreset")) acct.pwd_reset_pending = Lower(*v) == "true";
+  if (const std::string* v = First(a, "gidnumber")) posix_gid = ParseI64(*v);
+
+  // Hash material: straight into secure memory, then wiped from the entry.
+  auto nt_it = a.find("sambantpassword");
+  if (nt_it != a.end() && !nt_it->second.empty() && hashes_out != nullptr) {
+    const std::string& hex = nt_it->second.front();
+    bool absent = hex.empty() || std::all_of(hex.begin(), hex.end(), [](char c) { return c == 'X'; });
+    std::optional<NtHash> nt = absent ? std::nullopt : ParseNtHashHex(hex);
+    if (!absent && !nt) {
+      notes.push_back({"", "sambaNTPassword is not 32 hex digits; the hash is ignored"});
+    } else if (nt) {
+      std::optional<std::array<uint8_t, 16>> lm;
+      if (const std::string* lm_hex = First(a, "sambalmpassword")) lm = ParseNtHashHex(*lm_hex);
+      hashes_out->Add(acct.name, acct.rid, 0, *nt, lm ? &*lm : nullptr, acct.enabled);
+      sodium_memzero(nt->data(), nt->size());
+      if (lm) sodium_memzero(lm->data(), lm->size());
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<DirectoryFlavor> ParseFlavor(const std::string& flavor) {
+  if (flavor == "ad") return DirectoryFlavor::kActiveDirectory;
+  if (flavor == "openldap") return DirectoryFlavor::kOpenLdap;
+  return Status::InvalidArgument("directory.flavor \"" + flavor +
+                                 "\" is not one of \"ad\", \"openldap\"");
+}
+
+std::string DirectoryFilter(DirectoryFlavor flavor) {
+  if (flavor == DirectoryFlavor::kActiveDirectory) {
+    return "(|(objectClass=user)(objectClass=group))";
+  }
+  return "(|(objectClass=inetOrgPerson)(objectClass=posixAccount)(objectClass=sambaSamAccount)"
+         "(objectClass=account)(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)"
+         "(objectClass=posixGroup))";
+}
+
+std::vector<std::string> DirectoryAttributes(DirectoryFlavor flavor,
+                                             const std::vector<std::string>& extra_attrs) {
+  std::vector<std::string> a = {"objectClass", "cn", "displayName", "mail", "employeeType",
+                                "manager", "member"};
+  if (flavor == DirectoryFlavor::kActiveDirectory) {
+    a.insert(a.end(), {"sAMAccountName", "objectSid", "userPrincipalName", "employeeID",
+                       "managedBy", "userAccountControl", "accountExpires", "lastLogonTimestamp",
+                       "pwdLastSet", "servicePrincipalName", "primaryGroupID"});
+  } else {
+    a.insert(a.end(), {"uid", "employeeNumber", "sambaSID", "sambaAcctFlags", "sambaKickoffTime",
+                       "shadowExpire", "sambaPwdLastSet", "sambaLogonTime", "sambaNTPassword",
+                       "sambaLMPassword", "pwdReset", "pwdChangedTime", "pwdAccountLockedTime",
+                       "uniqueMember", "memberUid", "gidNumber", "owner"});
+  }
+  for (const auto& x : extra_attrs) {
+    bool dup = false;
+    for (const auto& y : a) dup = dup || Lower(x) == Lower(y);
+    if (!dup) a.push_back(x);
+  }
+  return a;
+}
+
+DirectorySnapshot BuildSnapshot(std::vector<LdapEntry>& entries, DirectoryFlavor flavor,
+                                const std::string& source, HashDump* hashes_out) {
+  DirectorySnapshot snap;
+  snap.flavor = flavor;
+  snap.source = source;
+  const bool ad = flavor == DirectoryFlavor::kActiveDirectory;
+
+  std::vector<GroupInfo> group_info;
+  std::vector<std::optional<uint32_t>> acct_primary_rid;
+  std::vector<std::optional<int64_t>> acct_posix_gid;
+
+  for (LdapEntry& e : entries) {
+    FoldOptions(e.attrs);
+    Attrs& a = e.attrs;
+    bool is_group = ad ? HasClass(a, "group")
+                       : HasClass(a, "groupofnames") || HasClass(a, "groupofuniquenames") ||
+                             HasClass(a, "posixgroup");
+    bool is_account =
+        !is_group && (ad ? HasClass(a, "user") || HasClass(a, "computer")
+                         : HasClass(a, "inetorgperson") || HasClass(a, "posixaccount") ||
+                               HasClass(a, "sambasamaccount") || HasClass(a, "account"));
+    if (is_group) {
+      Group g;
+      g.dn = e.dn;
+      g.name = ad ? FirstOr(a, "samaccountname") : "";
+      if (g.name.empty()) g.name = FirstOr(a, "cn");
+      g.managed_by_dn = FirstOr(a, ad ? "managedby" : "owner");
+      if (g.managed_by_dn.empty()) g.managed_by_dn = FirstOr(a, "managedby");
+      for (const auto& m : All(a, "member")) g.member_dns.push_back(m);
+      for (const auto& m : All(a, "uniquemember")) g.member_dns.push_back(StripUniqueMemberUid(m));
+      GroupInfo gi;
+      if (const std::string* sid = First(a, "objectsid")) gi.rid = RidOfSid(*sid);
+      if (!ad) {
+        if (const std::string* v = First(a, "gidnumber")) gi.gid_number = ParseI64(*v);
+        gi.member_uids = All(a, "memberuid");
+      }
+      snap.groups.push_back(std::move(g));
+      group_info.push_back(std::move(gi));
+    } else if (is_account) {
+      Account acct;
+      acct.dn = e.dn;
+      std::optional<uint32_t> primary;
+      std::optional<int64_t> posix_gid;
+      std::vector<SkippedEntry> notes;
+      std::string why = ad ? MapAdAccount(a, acct, primary)
+                           : MapOpenLdapAccount(a, acct, posix_gid, hashes_out, notes);
+      for (auto& n : notes) snap.skipped.push_back({e.dn, std::move(n.reason)});
+      if (!why.empty()) {
+        snap.skipped.push_back({e.dn, why});
+      } else {
+        for (const auto& v : All(a, "objectclass")) acct.object_classes.push_back(v);
+        for (auto& [k, v] : a) {
+          if (!IsSecret(k) && k != "objectsid") acct.attributes[k] = v;
+        }
+        snap.accounts.push_back(std::move(acct));
+        acct_primary_rid.push_back(primary);
+        acct_posix_gid.push_back(posix_gid);
+      }
+    }
+    for (auto& [k, v] : a)
+      if (IsSecret(k)) Wipe(v);
+  }
+
+  // Membership closure (see the header for why it is computed here rather than with
+  // LDAP_MATCHING_RULE_IN_CHAIN). parents[lower(dn)] = groups listing dn as a direct member.
+  std::unordered_map<std::string, std::vector<size_t>> parents;
+  std::unordered_map<std::string, size_t> account_by_uid;
+  for (size_t i = 0; i < snap.accounts.size(); ++i) account_by_uid.emplace(snap.accounts[i].name, i);
+  std::unordered_map<uint32_t, size_t> group_by_rid;
+  std::unordered_map<int64_t, size_t> group_by_gid;
+  for (size_t gi = 0; gi < snap.groups.size(); ++gi) {
+    Group& g = snap.groups[gi];
+    // posixGroup memberUid -> the account's DN, so Group::member_dns is uniform.
+    for (const auto& uid : group_info[gi].member_uids) {
+      auto it = account_by_uid.find(uid);
+      if (it != account_by_uid.end()) g.member_dns.push_back(snap.accounts[it->second].dn);
+    }
+    std::unordered_set<std::string> seen;
+    for (const auto& m : g.member_dns) {
+      std::string key = Lower(m);
+      if (seen.insert(key).second) parents[key].push_back(gi);
+    }
+    if (group_info[gi].rid) group_by_rid.emplace(*group_info[gi].rid, gi);
+    if (group_info[gi].gid_number) group_by_gid.emplace(*group_info[gi].gid_number, gi);
+  }
+  for (size_t ai = 0; ai < snap.accounts.size(); ++ai) {
+    Account& acct = snap.accounts[ai];
+    std::vector<bool> visited(snap.groups.size(), false);
+    std::deque<size_t> queue;
+    auto visit = [&](size_t gi) {
+      if (!visited[gi]) {
+        visited[gi] = true;
+        queue.push_back(gi);
+      }
+    };
+    if (auto it = parents.find(Lower(acct.dn)); it != parents.end())
+      for (size_t gi : it->second) visit(gi);
+    if (acct_primary_rid[ai]) {
+      if (auto it = group_by_rid.find(*acct_primary_rid[ai]); it != group_by_rid.end()) visit(it->second);
+    }
+    if (acct_posix_gid[ai]) {
+      if (auto it = group_by_gid.find(*acct_posix_gid[ai]); it != group_by_gid.end()) visit(it->second);
+    }
+    while (!queue.empty()) {
+      size_t gi = queue.front();
+      queue.pop_front();
+      acct.groups.push_back(snap.groups[gi].dn);
+      if (auto it = parents.find(Lower(snap.groups[gi].dn)); it != parents.end())
+        for (size_t p : it->second) visit(p);
+    }
+  }
+  return snap;
+}
+
+Result<DirectorySnapshot> ReadDirectory(const Config& cfg, HashDump* hashes_out) {
+  const DirectoryConfig& dc = cfg.directory;
+  CS_ASSIGN_OR_RETURN(DirectoryFlavor flavor, ParseFlavor(dc.flavor));
+  std::vector<std::string> extra;
+  for (const auto& [k, v] : cfg.classify.external_attribute) extra.push_back(k);
+  HashDump* sink = flavor == DirectoryFlavor::kOpenLdap ? hashes_out : nullptr;
+
+  if (dc.url.rfind("ldif:", 0) == 0) {
+    std::string path = dc.url.substr(5);
+    if (path.empty()) return Status::InvalidArgument("directory.url \"ldif:\" names no file");
+    Result<std::string> text = ReadFile(path);
+    if (!text.ok()) return text.status().WithContext("reading directory LDIF");
+    LdifParseResult parsed = ParseLdif(*text, path);
+    sodium_memzero(text->data(), text->size());  // may hold sambaNTPassword values
+    DirectorySnapshot snap = BuildSnapshot(parsed.entries, flavor, dc.url, sink);
+    snap.skipped.insert(snap.skipped.begin(), parsed.skipped.begin(), parsed.skipped.end());
+    return snap;
+  }
+
+  if (dc.base.empty()) {
+    return Status::InvalidArgument("directory.base is required for an LDAP url (" + dc.url + ")");
+  }
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<LdapConnection> conn, LdapConnection::Connect(dc));
+  std::vector<LdapEntry> entries;
+  Status s = conn->Search(dc.base, LdapScope::kSubtree, DirectoryFilter(flavor),
+                          DirectoryAttributes(flavor, extra), [&](LdapEntry&& e) {
+                            entries.push_back(std::move(e));
+                            return Status::Ok();
+                          });
+  if (!s.ok()) return s.WithContext("reading accounts under " + dc.base);
+  return BuildSnapshot(entries, flavor, dc.url, sink);
+}
+
+}  // namespace credsweep

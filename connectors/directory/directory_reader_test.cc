@@ -1,0 +1,255 @@
+#include "connectors/directory/directory_reader.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "connectors/directory/ldif_reader.h"
+#include "engine/base/time_util.h"
+
+namespace credsweep {
+namespace {
+
+LdapEntry E(std::string dn, std::map<std::string, std::vector<std::string>> attrs) {
+  return LdapEntry{std::move(dn), std::move(attrs)};
+}
+
+const Account* Find(const DirectorySnapshot& s, const std::string& name) {
+  for (const auto& a : s.accounts)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+bool HasGroup(const Account& a, const std::string& dn) {
+  return std::find(a.groups.begin(), a.groups.end(), dn) != a.groups.end();
+}
+
+// objectSid S-1-5-21-2617927073-3705314416-2862198551-RID, binary.
+std::string Sid(uint32_t rid) {
+  std::string s = {1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0};
+  for (uint32_t sub : {2617927073u, 3705314416u, 2862198551u, rid})
+    for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((sub >> (8 * i)) & 0xff));
+  return s;
+}
+
+TEST(BuildSnapshotTest, ActiveDirectoryAccountsFlagsTimesAndNestedGroups) {
+  const int64_t expiry = 1798761600;  // 2027-01-01T00:00:00Z
+  std::vector<LdapEntry> entries = {
+      E("CN=Jane Doe,OU=Staff,DC=c", {{"objectclass", {"top", "person", "user"}},
+                                      {"samaccountname", {"jdoe"}},
+                                      {"objectsid", {Sid(1105)}},
+                                      {"displayname", {"Jane Doe"}},
+                                      {"mail", {"jdoe@c"}},
+                                      {"useraccountcontrol", {"66048"}},  // NORMAL|DONT_EXPIRE
+                                      {"accountexpires", {"9223372036854775807"}},
+                                      {"pwdlastset", {"0"}},
+                                      {"lastlogontimestamp", {std::to_string(UnixToFileTime(1700000000))}},
+                                      {"employeetype", {"consultant"}},
+                                      {"primarygroupid", {"513"}}}),
+      E("CN=adm-jdoe,OU=Admins,DC=c", {{"objectclass", {"user"}},
+                                       {"samaccountname", {"adm-jdoe"}},
+                                       {"useraccountcontrol", {"4194818"}},  // DISABLE|NORMAL|NOPREAUTH
+                                       {"accountexpires", {std::to_string(UnixToFileTime(expiry))}},
+                                       {"serviceprincipalname", {"HTTP/web.c", "HTTP/web"}}}),
+      E("CN=WS01,CN=Computers,DC=c", {{"objectclass", {"top", "user", "computer"}},
+                                      {"samaccountname", {"WS01$"}},
+                                      {"useraccountcontrol", {"4096"}},
+                                      {"accountexpires", {"0"}}}),
+      E("CN=NoName,DC=c", {{"objectclass", {"user"}}}),
+      E("CN=BadTime,DC=c", {{"objectclass", {"user"}}, {"samaccountname", {"badtime"}},
+                            {"accountexpires", {"soon"}}}),
+      E("CN=Domain Users,CN=Users,DC=c", {{"objectclass", {"group"}}, {"samaccountname", {"Domain Users"}},
+                                          {"objectsid", {Sid(513)}}}),
+      E("CN=Tier0,DC=c", {{"objectclass", {"group"}}, {"samaccountname", {"Tier0"}},
+                          {"member;range=0-0", {"cn=helpdesk admins,dc=c"}}}),  // lower-cased DN
+      E("CN=Helpdesk Admins,DC=c", {{"objectclass", {"group"}}, {"cn", {"Helpdesk Admins"}},
+                                    {"managedby", {"CN=Jane Doe,OU=Staff,DC=c"}},
+                                    {"member", {"CN=adm-jdoe,OU=Admins,DC=c", "CN=Tier0,DC=c"}}}),
+      E("OU=Staff,DC=c", {{"objectclass", {"organizationalUnit"}}}),
+  };
+  DirectorySnapshot s = BuildSnapshot(entries, DirectoryFlavor::kActiveDirectory, "ldaps://dc", nullptr);
+  ASSERT_EQ(s.accounts.size(), 3u);
+  ASSERT_EQ(s.groups.size(), 3u);
+  ASSERT_EQ(s.skipped.size(), 2u);
+  EXPECT_EQ(s.skipped[0].dn, "CN=NoName,DC=c");
+  EXPECT_EQ(s.skipped[0].reason, "no sAMAccountName");
+  EXPECT_EQ(s.skipped[1].reason, "accountExpires is not a FILETIME");
+
+  const Account* j = Find(s, "jdoe");
+  ASSERT_NE(j, nullptr);
+  EXPECT_EQ(j->rid, 1105u);
+  EXPECT_TRUE(j->enabled);
+  EXPECT_EQ(j->uac & kUacDontExpirePassword, kUacDontExpirePassword);
+  EXPECT_FALSE(j->expires.has_value()) << "0x7FFF… means never";
+  EXPECT_EQ(j->pwd_last_set, 0) << "pwdLastSet 0 = must change, kept distinct from never";
+  EXPECT_EQ(j->last_logon, 1700000000);
+  EXPECT_EQ(j->employee_type, "consultant");
+  EXPECT_EQ(j->groups, std::vector<std::string>{"CN=Domain Users,CN=Users,DC=c"})
+      << "primary group counts";
+  EXPECT_EQ(j->attributes.count("objectsid"), 0u);
+  EXPECT_EQ(j->attributes.at("employeetype")[0], "consultant");
+
+  const Account* adm = Find(s, "adm-jdoe");
+  ASSERT_NE(adm, nullptr);
+  EXPECT_FALSE(adm->enabled);
+  EXPECT_EQ(adm->uac & kUacDontReqPreauth, kUacDontReqPreauth);
+  EXPECT_EQ(adm->expires, expiry);
+  EXPECT_EQ(adm->spns.size(), 2u);
+  EXPECT_FALSE(adm->pwd_last_set.has_value());
+  // Nested and cyclic: adm-jdoe ∈ Helpdesk Admins ∈ Tier0 ∈ Helpdesk Admins …
+  EXPECT_EQ(adm->groups.size(), 2u);
+  EXPECT_TRUE(HasGroup(*adm, "CN=Helpdesk Admins,DC=c"));
+  EXPECT_TRUE(HasGroup(*adm, "CN=Tier0,DC=c"));
+
+  const Account* ws = Find(s, "WS01$");
+  ASSERT_NE(ws, nullptr);
+  EXPECT_TRUE(ws->is_computer);
+  EXPECT_FALSE(ws->expires.has_value()) << "accountExpires 0 means never";
+
+  const Group& tier0 = s.groups[1];
+  EXPECT_EQ(tier0.member_dns, std::vector<std::string>{"cn=helpdesk admins,dc=c"})
+      << "member;range= folded into member";
+  EXPECT_EQ(s.groups[2].managed_by_dn, "CN=Jane Doe,OU=Staff,DC=c");
+}
+
+TEST(BuildSnapshotTest, OpenLdapSambaFlagsExpiryPpolicyAndHashes) {
+  const std::string nt_hex = "8846F7EAEE8FB117AD06BDD830B7586C";  // NT("password")
+  std::vector<LdapEntry> entries = {
+      E("uid=alice,ou=people,dc=x", {{"objectclass", {"inetOrgPerson", "posixAccount", "sambaSamAccount"}},
+                                     {"uid", {"alice"}},
+                                     {"cn", {"Alice A"}},
+                                     {"sambasid", {"S-1-5-21-1-2-3-1201"}},
+                                     {"sambaacctflags", {"[UX         ]"}},
+                                     {"sambantpassword", {nt_hex}},
+                                     {"sambalmpassword", {"AAD3B435B51404EEAAD3B435B51404EE"}},
+                                     {"userpassword", {"{SSHA}secret"}},
+                                     {"sambakickofftime", {"1798761600"}},
+                                     {"shadowexpire", {"20000"}},  // 2024-10-04: earlier, wins
+                                     {"pwdreset", {"TRUE"}},
+                                     {"employeenumber", {"E-17"}},
+                                     {"gidnumber", {"5000"}}}),
+      E("uid=bob,ou=people,dc=x", {{"objectclass", {"inetOrgPerson", "sambaSamAccount"}},
+                                   {"uid", {"bob"}},
+                                   {"sambaacctflags", {"[DNU        ]"}},
+                                   {"sambantpassword", {"not-a-hash"}},
+                                   {"sambakickofftime", {"2147483647"}}}),
+      E("uid=carol,ou=people,dc=x", {{"objectclass", {"inetOrgPerson"}},
+                                     {"uid", {"carol"}},
+                                     {"pwdaccountlockedtime", {"000001010000Z"}},
+                                     {"pwdchangedtime", {"20240102030405Z"}}}),
+      E("cn=nouid,ou=people,dc=x", {{"objectclass", {"inetOrgPerson"}}, {"cn", {"x"}}}),
+      E("cn=staff,ou=groups,dc=x", {{"objectclass", {"posixGroup"}}, {"cn", {"staff"}},
+                                    {"gidnumber", {"5000"}}, {"memberuid", {"bob", "ghost"}}}),
+      E("cn=admins,ou=groups,dc=x", {{"objectclass", {"groupOfNames"}}, {"cn", {"admins"}},
+                                     {"owner", {"uid=carol,ou=people,dc=x"}},
+                                     {"member", {"cn=staff,ou=groups,dc=x"}}}),
+  };
+  HashDump hashes = HashDump::Empty();
+  DirectorySnapshot s = BuildSnapshot(entries, DirectoryFlavor::kOpenLdap, "ldap://x", &hashes);
+  ASSERT_EQ(s.accounts.size(), 3u);
+  ASSERT_EQ(s.skipped.size(), 2u);
+  EXPECT_EQ(s.skipped[0].dn, "uid=bob,ou=people,dc=x");
+  EXPECT_NE(s.skipped[0].reason.find("sambaNTPassword"), std::string::npos);
+  EXPECT_EQ(s.skipped[0].reason.find("not-a-hash"), std::string::npos);
+  EXPECT_EQ(s.skipped[1].reason, "no uid");
+
+  const Account* alice = Find(s, "alice");
+  ASSERT_NE(alice, nullptr);
+  EXPECT_EQ(alice->rid, 1201u);
+  EXPECT_EQ(alice->display_name, "Alice A");
+  EXPECT_EQ(alice->employee_id, "E-17");
+  EXPECT_EQ(alice->uac, kUacNormalAccount | kUacDontExpirePassword);
+  EXPECT_TRUE(alice->enabled);
+  EXPECT_EQ(alice->expires, 20000LL * 86400);
+  EXPECT_TRUE(alice->pwd_reset_pending);
+  EXPECT_EQ(alice->attributes.count("sambantpassword"), 0u);
+  EXPECT_EQ(alice->attributes.count("userpassword"), 0u);
+  // Primary posix group by gidNumber, then nesting into admins.
+  EXPECT_EQ(alice->groups, (std::vector<std::string>{"cn=staff,ou=groups,dc=x", "cn=admins,ou=groups,dc=x"}));
+
+  const Account* bob = Find(s, "bob");
+  ASSERT_NE(bob, nullptr);
+  EXPECT_FALSE(bob->enabled);
+  EXPECT_EQ(bob->uac & kUacPasswdNotReqd, kUacPasswdNotReqd);
+  EXPECT_FALSE(bob->expires.has_value()) << "2^31-1 is Samba's never";
+  EXPECT_TRUE(HasGroup(*bob, "cn=admins,ou=groups,dc=x")) << "memberUid resolved, then nested";
+
+  const Account* carol = Find(s, "carol");
+  ASSERT_NE(carol, nullptr);
+  EXPECT_FALSE(carol->enabled) << "permanent ppolicy lock";
+  EXPECT_EQ(carol->pwd_last_set, 1704164645);
+  EXPECT_TRUE(carol->groups.empty());
+  EXPECT_EQ(s.groups[1].managed_by_dn, "uid=carol,ou=people,dc=x");
+  EXPECT_EQ(s.groups[0].member_dns, std::vector<std::string>{"uid=bob,ou=people,dc=x"});
+
+  ASSERT_EQ(hashes.records().size(), 1u);
+  EXPECT_EQ(hashes.records()[0].account, "alice");
+  EXPECT_EQ(hashes.records()[0].rid, 1201u);
+  EXPECT_EQ(*hashes.records()[0].nt, *ParseNtHashHex(nt_hex));
+  EXPECT_EQ(hashes.records()[0].lm, nullptr);
+  // The raw entry no longer holds the secret.
+  EXPECT_TRUE(entries[0].attrs["sambantpassword"].empty());
+  EXPECT_TRUE(entries[0].attrs["userpassword"].empty());
+}
+
+TEST(ReadDirectoryTest, LdifSourceFollowsFlavorAndReportsBadFile) {
+  char path[] = "/tmp/dir_reader_test_XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  std::ofstream(path) << "dn: uid=a,dc=x\nobjectClass: inetOrgPerson\nuid: a\n"
+                         "sambaNTPassword: 8846F7EAEE8FB117AD06BDD830B7586C\n\n"
+                         "dn: uid=b,dc=x\nobjectClass: inetOrgPerson\nbroken line\n";
+  Config cfg;
+  cfg.directory.url = std::string("ldif:") + path;
+  cfg.directory.flavor = "openldap";
+  HashDump hashes = HashDump::Empty();
+  auto snap = ReadDirectory(cfg, &hashes);
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  EXPECT_EQ(snap->accounts.size(), 1u);
+  EXPECT_EQ(snap->skipped.size(), 1u);
+  EXPECT_EQ(snap->source, cfg.directory.url);
+  EXPECT_EQ(hashes.records().size(), 1u);
+
+  cfg.directory.flavor = "ad";  // same file read as AD: no sAMAccountName, no hashes taken
+  HashDump none = HashDump::Empty();
+  auto as_ad = ReadDirectory(cfg, &none);
+  ASSERT_TRUE(as_ad.ok());
+  EXPECT_TRUE(as_ad->accounts.empty());
+  EXPECT_TRUE(none.records().empty());
+  unlink(path);
+
+  EXPECT_EQ(ReadDirectory(cfg, nullptr).status().code(), StatusCode::kIOError);
+  cfg.directory.flavor = "novell";
+  EXPECT_EQ(ReadDirectory(cfg, nullptr).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(LdapConnectionTest, ConfigErrorsAndUnreachableServer) {
+  DirectoryConfig dc;
+  dc.url = "http://dc.example";
+  EXPECT_EQ(LdapConnection::Connect(dc).status().code(), StatusCode::kInvalidArgument);
+
+  dc.url = "ldaps://127.0.0.1:1";  // nothing listens on port 1
+  dc.bind_dn = "CN=svc,DC=x";
+  dc.bind_password_file = "/nonexistent/pw";
+  EXPECT_EQ(LdapConnection::Connect(dc).status().code(), StatusCode::kIOError);
+
+  dc.bind_dn.clear();
+  dc.bind_password_file.clear();
+  dc.timeout_seconds = 3;
+  auto r = LdapConnection::Connect(dc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("ldaps://127.0.0.1:1"), std::string::npos)
+      << r.status().message();
+
+  Config cfg;
+  cfg.directory.url = "ldaps://127.0.0.1:1";
+  EXPECT_EQ(ReadDirectory(cfg, nullptr).status().code(), StatusCode::kInvalidArgument)
+      << "an LDAP url needs directory.base";
+}
+
+}  // namespace
+}  // namespace credsweep

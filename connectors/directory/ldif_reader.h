@@ -1,0 +1,35 @@
+// LDIF (RFC 2849) content records, as `ldapsearch` and `ldifde`/`slapcat` write them: the offline
+// account source ("ldif:FILE") and the demo's directory.
+//
+// Handles: "version: 1", comments ("#" lines, also ldapsearch's "# search result" trailers),
+// line folding (a continuation line starts with one space), base64 values ("attr:: "), CRLF,
+// a UTF-8 BOM, multiple entries separated by blank lines, attribute options ("member;range=…"
+// are kept as written). "attr:< URL" values are not fetched: the entry is reported as skipped.
+// ldapsearch's trailer records ("search: 2" / "result: 0 Success") are ignored. Change records
+// ("changetype: add") are read as their attributes; other changetypes are skipped.
+//
+// Failure policy: never fails as a whole on bad content — a malformed record (a line without
+// a colon, bad base64, a record not starting with dn:) becomes a SkippedEntry naming
+// "ORIGIN:LINE" and the DN when known, and parsing continues with the next record. The reason
+// names the attribute, never its value.
+//
+// Thread-safety: pure function.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/directory/ldap_connection.h"
+#include "engine/model/account.h"
+
+namespace credsweep {
+
+struct LdifParseResult {
+  std::vector<LdapEntry> entries;  // attribute names lower-cased, values decoded
+  std::vector<SkippedEntry> skipped;
+};
+
+LdifParseResult ParseLdif(std::string_view text, const std::string& origin);
+
+}  // namespace credsweep

@@ -1,0 +1,107 @@
+#include "connectors/directory/ldif_reader.h"
+
+#include <gtest/gtest.h>
+
+namespace credsweep {
+namespace {
+
+TEST(LdifReaderTest, LdapsearchExportWithFoldingBase64CommentsAndTrailer) {
+  // What `ldapsearch -x -H … -b … '(objectClass=user)'` prints, including folded lines,
+  // base64 values (objectSid, a non-ASCII displayName) and the result trailer.
+  const char* text =
+      "# extended LDIF\r\n"
+      "#\r\n"
+      "# LDAPv3\r\n"
+      "# base <DC=corp,DC=example,DC=test> with scope subtree\r\n"
+      "\r\n"
+      "# jdoe, Users, corp.example.test\r\n"
+      "dn: CN=John Doe,CN=Users,DC=corp,DC=exam\r\n"
+      " ple,DC=test\r\n"
+      "objectClass: top\r\n"
+      "objectClass: user\r\n"
+      "sAMAccountName: jdoe\r\n"
+      "displayName:: SsO4cmdlbiBIYW5zZW4=\r\n"
+      "objectSid:: AQUAAAAAAAUVAAAAoWX7m3Cc2twXD5mqTwQAAA==\r\n"
+      "member;range=0-1: CN=a,DC=x\r\n"
+      "description: a long value that was folded by ldapsearch at seventy-six colum\r\n"
+      " ns\r\n"
+      "\r\n"
+      "\r\n"
+      "# search reference\r\n"
+      "ref: ldap://corp.example.test/CN=Configuration,DC=corp,DC=example,DC=test\r\n"
+      "\r\n"
+      "# search result\r\n"
+      "search: 2\r\n"
+      "result: 0 Success\r\n"
+      "\r\n"
+      "# numResponses: 3\r\n";
+  LdifParseResult r = ParseLdif(text, "export.ldif");
+  EXPECT_TRUE(r.skipped.empty()) << r.skipped[0].reason;
+  ASSERT_EQ(r.entries.size(), 1u);
+  const LdapEntry& e = r.entries[0];
+  EXPECT_EQ(e.dn, "CN=John Doe,CN=Users,DC=corp,DC=example,DC=test");
+  EXPECT_EQ(e.attrs.at("objectclass"), (std::vector<std::string>{"top", "user"}));
+  EXPECT_EQ(e.attrs.at("samaccountname")[0], "jdoe");
+  EXPECT_EQ(e.attrs.at("displayname")[0], "J\xC3\xB8rgen Hansen");
+  EXPECT_EQ(e.attrs.at("objectsid")[0].size(), 28u);
+  EXPECT_EQ(e.attrs.at("member;range=0-1")[0], "CN=a,DC=x");
+  EXPECT_EQ(e.attrs.at("description")[0],
+            "a long value that was folded by ldapsearch at seventy-six columns");
+}
+
+TEST(LdifReaderTest, BadRecordsAreSkippedWithLineAndParsingGoesOn) {
+  const char* text =
+      "version: 1\n"
+      "\n"
+      "dn: uid=ok1,dc=x\n"
+      "uid: ok1\n"
+      "\n"
+      "dn: uid=badb64,dc=x\n"
+      "sambaNTPassword:: !!!notbase64!!!\n"
+      "\n"
+      "uid: nodn\n"
+      "\n"
+      "dn: uid=nocolon,dc=x\n"
+      "this line has no colon\n"
+      "\n"
+      "dn: uid=url,dc=x\n"
+      "jpegPhoto:< file:///etc/passwd\n"
+      "\n"
+      "dn: uid=mod,dc=x\n"
+      "changetype: modify\n"
+      "replace: mail\n"
+      "\n"
+      "dn: uid=ok2,dc=x\n"
+      "changetype: add\n"
+      "uid: ok2\n"
+      "mail:\n";  // empty value, no trailing blank line
+  LdifParseResult r = ParseLdif(text, "f.ldif");
+  ASSERT_EQ(r.entries.size(), 2u);
+  EXPECT_EQ(r.entries[0].dn, "uid=ok1,dc=x");
+  EXPECT_EQ(r.entries[1].dn, "uid=ok2,dc=x");
+  EXPECT_EQ(r.entries[1].attrs.at("mail")[0], "");
+  EXPECT_EQ(r.entries[1].attrs.count("changetype"), 0u);
+  ASSERT_EQ(r.skipped.size(), 5u);
+  EXPECT_EQ(r.skipped[0].dn, "uid=badb64,dc=x");
+  EXPECT_EQ(r.skipped[0].reason, "f.ldif:7: attribute 'sambantpassword' has an invalid base64 value");
+  EXPECT_EQ(r.skipped[1].reason, "f.ldif:9: record does not start with 'dn:'");
+  EXPECT_EQ(r.skipped[2].reason, "f.ldif:12: not an 'attribute: value' line");
+  EXPECT_NE(r.skipped[3].reason.find("URL"), std::string::npos);
+  EXPECT_NE(r.skipped[4].reason.find("changetype: modify"), std::string::npos);
+  for (const auto& s : r.skipped) EXPECT_EQ(s.reason.find("notbase64"), std::string::npos);
+}
+
+TEST(LdifReaderTest, DegenerateInputs) {
+  EXPECT_TRUE(ParseLdif("", "e").entries.empty());
+  EXPECT_TRUE(ParseLdif("\n\n\n", "e").entries.empty());
+  EXPECT_TRUE(ParseLdif("# only a comment\n continued comment\n", "e").entries.empty());
+  LdifParseResult lead = ParseLdif(" leading continuation\n", "e");
+  EXPECT_TRUE(lead.entries.empty());
+  EXPECT_EQ(lead.skipped.size(), 1u);
+  LdifParseResult base64dn = ParseLdif("dn:: dWlkPWrDuHJnZW4sZGM9eA==\nuid: j\n", "e");
+  ASSERT_EQ(base64dn.entries.size(), 1u);
+  EXPECT_EQ(base64dn.entries[0].dn, "uid=j\xC3\xB8rgen,dc=x");
+}
+
+}  // namespace
+}  // namespace credsweep

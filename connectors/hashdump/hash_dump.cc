@@ -1,0 +1,425 @@
+#include "connectors/hashdump/hash_dump.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <new>
+#include <string_view>
+
+namespace credsweep {
+
+// Chunked secure storage for 16-byte hashes. Chunks never move once allocated, so pointers
+// handed out stay valid for the arena's life. Each chunk is a separate sodium_malloc region
+// (guard pages + canary + mlock); it is read-only except while being written.
+class HashDump::SecureArena {
+ public:
+  // 2048 slots x 16 bytes = 32 KiB per chunk: small enough that mlock limits (often 8 MiB)
+  // hold a large dump's worth only when needed, large enough to keep guard-page overhead low.
+  static constexpr size_t kSlotsPerChunk = 2048;
+  static constexpr size_t kSlotSize = 16;
+
+  SecureArena() = default;
+  SecureArena(const SecureArena&) = delete;
+  SecureArena& operator=(const SecureArena&) = delete;
+  ~SecureArena() {
+    for (void* c : chunks_) sodium_free(c);  // sodium_free zeroes before unmapping
+  }
+
+  // Copies 16 bytes into secure memory and returns the stable pointer. Leaves the current
+  // chunk writable until Seal(). Out of secure memory behaves like operator new.
+  const std::array<uint8_t, 16>* Store(const uint8_t* bytes) {
+    if (chunks_.empty() || used_ == kSlotsPerChunk) {
+      if (!chunks_.empty() && writable_) sodium_mprotect_readonly(chunks_.back());
+      void* c = sodium_malloc(kSlotsPerChunk * kSlotSize);
+      if (c == nullptr) throw std::bad_alloc();
+      chunks_.push_back(c);
+      used_ = 0;
+      writable_ = true;
+    } else if (!writable_) {
+      sodium_mprotect_readwrite(chunks_.back());
+      writable_ = true;
+    }
+    auto* slot = static_cast<uint8_t*>(chunks_.back()) + used_ * kSlotSize;
+    std::memcpy(slot, bytes, kSlotSize);
+    ++used_;
+    return reinterpret_cast<const std::array<uint8_t, 16>*>(slot);
+  }
+
+  void Seal() {
+    if (!chunks_.empty() && writable_) sodium_mprotect_readonly(chunks_.back());
+    writable_ = false;
+  }
+
+ private:
+  std::vector<void*> chunks_;
+  size_t used_ = 0;
+  bool writable_ = false;
+};
+
+namespace {
+
+bool SodiumReady() {
+  static const bool ok = sodium_init() >= 0;
+  return ok;
+}
+
+enum class Format { kUnknown, kSecretsdump, kPwdump, kSmbpasswd, kHashcat };
+
+const char* FormatName(Format f) {
+  switch (f) {
+    case Format::kSecretsdump: return "secretsdump";
+    case Format::kPwdump: return "pwdump";
+    case Format::kSmbpasswd: return "smbpasswd";
+    case Format::kHashcat: return "hashcat";
+    case Format::kUnknown: break;
+  }
+  return "";
+}
+
+std::optional<Format> FormatFromName(const std::string& name) {
+  if (name == "auto") return Format::kUnknown;
+  if (name == "secretsdump") return Format::kSecretsdump;
+  if (name == "pwdump") return Format::kPwdump;
+  if (name == "smbpasswd") return Format::kSmbpasswd;
+  if (name == "hashcat") return Format::kHashcat;
+  return std::nullopt;
+}
+
+// Decodes exactly 32 hex digits into out; false otherwise. Runs over secret bytes, so it
+// reports only success, never the offending character.
+bool DecodeHex32(std::string_view hex, uint8_t out[16]) {
+  if (hex.size() != 32) return false;
+  auto nib = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (int i = 0; i < 16; ++i) {
+    int hi = nib(hex[2 * i]), lo = nib(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+// "No hash stored" spellings: smbpasswd's 32 'X', pwdump's "NO PASSWORD*****…" and 32 '*'.
+bool IsAbsentHash(std::string_view f) {
+  if (f.empty()) return true;
+  if (f.size() == 32 && std::all_of(f.begin(), f.end(), [](char c) { return c == 'X' || c == 'x'; }))
+    return true;
+  if (f.size() == 32 && std::all_of(f.begin(), f.end(), [](char c) { return c == '*'; })) return true;
+  return f.rfind("NO PASSWORD", 0) == 0;
+}
+
+std::vector<std::string_view> SplitColons(std::string_view s, size_t max_fields) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (out.size() + 1 < max_fields) {
+    size_t p = s.find(':', start);
+    if (p == std::string_view::npos) break;
+    out.push_back(s.substr(start, p - start));
+    start = p + 1;
+  }
+  out.push_back(s.substr(start));
+  return out;
+}
+
+std::optional<uint32_t> ParseU32(std::string_view s) {
+  uint32_t v = 0;
+  if (s.empty()) return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// "CORP\jdoe" -> "jdoe"; "corp.example\jdoe" -> "jdoe".
+std::string_view StripDomain(std::string_view name) {
+  size_t p = name.rfind('\\');
+  return p == std::string_view::npos ? name : name.substr(p + 1);
+}
+
+// Lines that are not records in any format: blank, comments, secretsdump's "[*] ..." status
+// lines and its "Impacket v0.11.0 - Copyright ..." banner.
+bool IsNoise(std::string_view line) {
+  size_t i = 0;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  if (i == line.size()) return true;
+  return line[i] == '#' || line[i] == '[' || line.substr(i).rfind("Impacket v", 0) == 0;
+}
+
+// secretsdump's non-NT lines: Kerberos keys ("user:aes256-cts-hmac-sha1-96:…") and
+// cleartext ("user:CLEARTEXT:…"). Skipped, never parsed as hashes.
+bool IsSecretsdumpSideLine(const std::vector<std::string_view>& f) {
+  if (f.size() != 3) return false;
+  std::string_view t = f[1];
+  return t == "CLEARTEXT" || t.find("-cts-") != std::string_view::npos ||
+         t.rfind("des-", 0) == 0 || t.rfind("rc4", 0) == 0 || t.rfind("0x", 0) == 0 ||
+         t.find("hmac") != std::string_view::npos;
+}
+
+bool HasSecretsdumpMarker(std::string_view line) {
+  if (line.find("(status=") != std::string_view::npos) return true;
+  if (line.find("(pwdLastSet=") != std::string_view::npos) return true;
+  size_t colon = line.find(':');
+  std::string_view name = line.substr(0, colon);
+  if (name.find('\\') != std::string_view::npos) return true;
+  size_t h = name.rfind("_history");
+  return h != std::string_view::npos && h + 8 < name.size() &&
+         std::all_of(name.begin() + h + 8, name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Classifies one record-bearing line; kUnknown if it fits nothing.
+Format Classify(std::string_view line) {
+  auto f = SplitColons(line, 64);
+  if (f.size() >= 6 && !f[4].empty() && f[4].front() == '[') return Format::kSmbpasswd;
+  if (f.size() >= 7 && f[4].empty() && f[5].empty()) {
+    return HasSecretsdumpMarker(line) ? Format::kSecretsdump : Format::kPwdump;
+  }
+  if (f.size() == 2 && f[1].size() == 32) return Format::kHashcat;
+  if (IsSecretsdumpSideLine(f)) return Format::kSecretsdump;
+  return Format::kUnknown;
+}
+
+template <typename Fn>
+void ForEachLine(std::string_view text, Fn fn) {
+  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  uint64_t n = 0;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!fn(++n, line)) return;
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
+HashDump::HashDump() : arena_(std::make_unique<SecureArena>()) {}
+HashDump::HashDump(HashDump&&) noexcept = default;
+HashDump& HashDump::operator=(HashDump&&) noexcept = default;
+HashDump::~HashDump() = default;
+
+HashDump HashDump::Empty() { return HashDump(); }
+
+void HashDump::Add(std::string account, std::optional<uint32_t> rid, int history_index,
+                   const NtHash& nt, const std::array<uint8_t, 16>* lm,
+                   std::optional<bool> enabled) {
+  SodiumReady();
+  HashRecord r;
+  r.account = std::move(account);
+  r.rid = rid;
+  r.history_index = history_index;
+  r.enabled = enabled;
+  r.nt = arena_->Store(nt.data());
+  if (lm != nullptr && *lm != kEmptyLmHash) r.lm = arena_->Store(lm->data());
+  arena_->Seal();
+  records_.push_back(std::move(r));
+}
+
+Result<HashDump> HashDump::Parse(std::string_view text, const std::string& origin,
+                                 const std::string& format) {
+  if (!SodiumReady()) return Status::Internal("libsodium failed to initialise (secure memory)");
+  std::optional<Format> want = FormatFromName(format);
+  if (!want) {
+    return Status::InvalidArgument("hashes.format \"" + format +
+                                   "\" is not one of auto, secretsdump, pwdump, smbpasswd, hashcat");
+  }
+  Format fmt = *want;
+  uint64_t first_line = 0;
+  if (fmt == Format::kUnknown) {
+    // Detect from the first record-bearing line; pwdump vs secretsdump differ only by markers
+    // that may first appear later (history lines, status suffixes), so scan the whole input
+    // for a marker once a 7-field line was seen.
+    ForEachLine(text, [&](uint64_t n, std::string_view line) {
+      if (IsNoise(line)) return true;
+      fmt = Classify(line);
+      first_line = n;
+      return false;
+    });
+    if (fmt == Format::kUnknown) {
+      if (first_line == 0) {
+        // Nothing but blank lines and comments: an empty dump is valid but worth naming.
+        HashDump d;
+        ForEachLine(text, [&](uint64_t, std::string_view) { ++d.lines_read_; ++d.lines_skipped_; return true; });
+        d.format_ = "empty";
+        return d;
+      }
+      return Status::InvalidArgument(
+          origin + ":" + std::to_string(first_line) +
+          ": cannot detect the dump format (expected secretsdump/pwdump 'user:RID:LM:NT:::', "
+          "smbpasswd 'name:uid:LM:NT:[flags]:LCT-…:' or hashcat 'user:NT'); set hashes.format");
+    }
+    if (fmt == Format::kPwdump) {
+      ForEachLine(text, [&](uint64_t, std::string_view line) {
+        if (!IsNoise(line) && HasSecretsdumpMarker(line)) {
+          fmt = Format::kSecretsdump;
+          return false;
+        }
+        return true;
+      });
+    }
+  }
+
+  HashDump d;
+  d.format_ = FormatName(fmt);
+  Status err;
+  uint8_t nt[16], lm[16];
+  ForEachLine(text, [&](uint64_t n, std::string_view line) {
+    ++d.lines_read_;
+    if (IsNoise(line)) {
+      ++d.lines_skipped_;
+      return true;
+    }
+    auto fail = [&](const std::string& what) {
+      err = Status::InvalidArgument(origin + ":" + std::to_string(n) + ": " + what);
+      return false;
+    };
+    HashRecord r;
+    r.line = n;
+    std::string_view name, rid_field, lm_field, nt_field;
+    switch (fmt) {
+      case Format::kSecretsdump:
+      case Format::kPwdump: {
+        auto f = SplitColons(line, 5);  // user, rid, lm, nt, rest (":: + suffix")
+        if (fmt == Format::kSecretsdump && IsSecretsdumpSideLine(SplitColons(line, 4))) {
+          ++d.lines_skipped_;
+          return true;
+        }
+        if (f.size() < 5 || f[4].substr(0, 2) != "::") {
+          return fail(std::string("expected 'user:RID:LMHASH:NTHASH:::' (") + FormatName(fmt) + ")");
+        }
+        std::string_view rest = f[4].substr(2);
+        // Optional suffixes: " (pwdLastSet=…)" " (status=Enabled|Disabled)"; nothing else.
+        while (!rest.empty()) {
+          size_t i = rest.find_first_not_of(" \t");
+          if (i == std::string_view::npos) break;
+          rest.remove_prefix(i);
+          if (rest.front() != '(') return fail("unexpected text after ':::'");
+          size_t close = rest.find(')');
+          if (close == std::string_view::npos) return fail("unterminated '(' suffix after ':::'");
+          std::string_view inner = rest.substr(1, close - 1);
+          if (inner == "status=Enabled") {
+            r.enabled = true;
+          } else if (inner == "status=Disabled") {
+            r.enabled = false;
+          } else if (inner.rfind("pwdLastSet=", 0) != 0) {
+            return fail("unknown suffix after ':::' (expected pwdLastSet= or status=)");
+          }
+          rest.remove_prefix(close + 1);
+        }
+        name = f[0];
+        rid_field = f[1];
+        lm_field = f[2];
+        nt_field = f[3];
+        auto rid = ParseU32(rid_field);
+        if (!rid) return fail("the RID (field 2) is not a number");
+        r.rid = rid;
+        break;
+      }
+      case Format::kSmbpasswd: {
+        auto f = SplitColons(line, 7);
+        if (f.size() < 6 || f[4].size() < 2 || f[4].front() != '[' || f[4].back() != ']') {
+          return fail("expected 'name:uid:LM:NT:[flags]:LCT-XXXXXXXX:' (smbpasswd)");
+        }
+        if (!ParseU32(f[1])) return fail("the uid (field 2) is not a number");
+        std::string_view flags = f[4].substr(1, f[4].size() - 2);
+        r.enabled = flags.find('D') == std::string_view::npos;
+        name = f[0];
+        lm_field = f[2];
+        nt_field = f[3];
+        break;
+      }
+      case Format::kHashcat: {
+        auto f = SplitColons(line, 3);
+        if (f.size() != 2) return fail("expected 'user:NTHASH' (hashcat)");
+        name = f[0];
+        nt_field = f[1];
+        break;
+      }
+      case Format::kUnknown:
+        return fail("unknown format");
+    }
+    name = StripDomain(name);
+    if (fmt == Format::kSecretsdump) {
+      size_t h = name.rfind("_history");
+      if (h != std::string_view::npos && h + 8 < name.size()) {
+        auto idx = ParseU32(name.substr(h + 8));
+        if (idx && *idx < 100000) {
+          r.history_index = static_cast<int>(*idx) + 1;
+          name = name.substr(0, h);
+        }
+      }
+    }
+    if (name.empty()) return fail("empty account name");
+    if (IsAbsentHash(nt_field)) {
+      // No NT hash stored (pdbedit prints 32 X for such accounts): nothing to check.
+      ++d.lines_skipped_;
+      return true;
+    }
+    if (!DecodeHex32(nt_field, nt)) return fail("the NT hash field is not 32 hex digits");
+    bool have_lm = false;
+    if (!IsAbsentHash(lm_field)) {
+      if (!DecodeHex32(lm_field, lm)) return fail("the LM hash field is not 32 hex digits");
+      have_lm = std::memcmp(lm, kEmptyLmHash.data(), 16) != 0;
+    }
+    r.account = std::string(name);
+    r.nt = d.arena_->Store(nt);
+    if (have_lm) r.lm = d.arena_->Store(lm);
+    d.records_.push_back(std::move(r));
+    return true;
+  });
+  sodium_memzero(nt, sizeof nt);
+  sodium_memzero(lm, sizeof lm);
+  d.arena_->Seal();
+  if (!err.ok()) return err;
+  return d;
+}
+
+Result<HashDump> HashDump::Load(const std::string& path, const std::string& format) {
+  if (!SodiumReady()) return Status::Internal("libsodium failed to initialise (secure memory)");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno("opening hash dump " + path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    return Status::FromErrno("reading hash dump " + path, e);
+  }
+  // The whole file goes into secure memory so the hashes never sit in ordinary heap pages.
+  size_t cap = static_cast<size_t>(st.st_size) + 1;
+  auto* buf = static_cast<char*>(sodium_malloc(cap));
+  if (buf == nullptr) {
+    ::close(fd);
+    return Status::Internal("no secure memory for hash dump " + path + " (" +
+                            std::to_string(st.st_size) + " bytes)");
+  }
+  size_t len = 0;
+  Status read_err;
+  while (len < cap - 1) {
+    ssize_t n = ::read(fd, buf + len, cap - 1 - len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      read_err = Status::FromErrno("reading hash dump " + path, errno);
+      break;
+    }
+    if (n == 0) break;
+    len += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  Result<HashDump> r = read_err.ok() ? Parse(std::string_view(buf, len), path, format)
+                                     : Result<HashDump>(read_err);
+  sodium_free(buf);  // zeroes the raw text
+  return r;
+}
+
+}  // namespace credsweep

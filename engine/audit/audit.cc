@@ -1,0 +1,349 @@
+// The pure half of the audit (audit_job.h): facts, rules, waivers, ordering.
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+#include "engine/audit/audit_job.h"
+#include "engine/audit/classifier.h"
+#include "engine/audit/owners.h"
+#include "engine/audit/rules.h"
+#include "engine/audit/waivers.h"
+#include "engine/base/file_util.h"
+#include "engine/base/time_util.h"
+
+namespace credsweep {
+namespace {
+
+// Authentication level after the Norwegian framework (levels 1-4), from what the directory
+// knows. A leaked or empty password is a factor "worth nothing" (DESIGN.md): empty = 0 (no
+// factor at all), leaked = 1; one sound static password = 2; a second factor (member of an
+// [auth] mfa_group) adds one level; SMARTCARD_REQUIRED means logon by card + PIN, where AD sets
+// a random password: 4 when smartcard_counts_as_pki, else 3. An account with no hash on record
+// is assumed to have a sound password (2): no evidence against it.
+int AuthLevel(const AccountFacts& f, bool smartcard_counts_as_pki) {
+  if (f.account->uac & kUacSmartcardRequired) return smartcard_counts_as_pki ? 4 : 3;
+  const bool password_sound = !f.empty_password && !f.leaked_count;
+  if (f.in_mfa_group) return password_sound ? 3 : 2;
+  if (password_sound) return 2;
+  return f.empty_password ? 0 : 1;
+}
+
+// Privilege weight for risk ordering of leaked findings (audit_job.h).
+double RiskWeight(const Finding& f) {
+  double w = 2;
+  switch (f.account_class) {
+    case AccountClass::kPrivileged:
+    case AccountClass::kProtected: w = 10; break;
+    case AccountClass::kService: w = 5; break;
+    case AccountClass::kComputer: w = 1; break;
+    default: break;
+  }
+  return f.enabled ? w : w / 2;
+}
+
+bool IsDisabled(const Config& cfg, const char* id) {
+  return std::find(cfg.rules.disabled.begin(), cfg.rules.disabled.end(), id) !=
+         cfg.rules.disabled.end();
+}
+
+// A copy of hashes for one LookupBatch, in sodium_malloc'd memory wiped on destruction.
+class SecureHashBatch {
+ public:
+  explicit SecureHashBatch(size_t n)
+      : n_(n), p_(n ? static_cast<NtHash*>(sodium_allocarray(n, sizeof(NtHash))) : nullptr) {}
+  ~SecureHashBatch() {
+    if (p_) sodium_free(p_);  // zeroes the memory
+  }
+  SecureHashBatch(const SecureHashBatch&) = delete;
+  SecureHashBatch& operator=(const SecureHashBatch&) = delete;
+  bool ok() const { return n_ == 0 || p_ != nullptr; }
+  NtHash* data() { return p_; }
+  std::span<const NtHash> span() const { return {p_, n_}; }
+
+ private:
+  size_t n_;
+  NtHash* p_;
+};
+
+struct JoinedHashes {
+  const NtHash* current = nullptr;
+  bool lm = false;
+  std::vector<const NtHash*> history;
+};
+
+}  // namespace
+
+Result<FindingsDocument> RunAudit(const Config& cfg, const DirectorySnapshot& snapshot,
+                                  const HashDump& hashes, const CorpusStore* store,
+                                  int64_t now_unix) {
+  return RunAuditOnRecords(cfg, snapshot, hashes.records(), store, now_unix);
+}
+
+Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySnapshot& snapshot,
+                                           std::span<const HashRecord> records,
+                                           const CorpusStore* store, int64_t now_unix) {
+  CS_RETURN_IF_ERROR(ValidateExceptions(cfg));
+  const bool leak_rule_on = !IsDisabled(cfg, "leaked-password");
+  if (leak_rule_on && store == nullptr) {
+    // Fail closed: without a store we cannot say "not leaked".
+    return Status::FailedPrecondition(
+        "no corpus store is open, so leaked passwords cannot be checked; set [store] path and "
+        "run `credsweep corpus import`, or disable the rule in [rules] disabled");
+  }
+  OwnerMap owner_map;
+  if (!cfg.classify.owner_map.empty()) {
+    Result<std::string> text = ReadFile(cfg.classify.owner_map);
+    if (!text.ok()) {
+      return Status::InvalidArgument(cfg.origin + ": [classify] owner_map: " +
+                                     text.status().message());
+    }
+    CS_ASSIGN_OR_RETURN(owner_map, ParseOwnerMap(*text, cfg.classify.owner_map));
+  }
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<Classifier> classifier, Classifier::Create(cfg));
+  const DirectoryIndex index(snapshot);
+
+  AuditFacts facts;
+  facts.cfg = &cfg;
+  facts.now = now_unix;
+  facts.flavor = snapshot.flavor;
+  facts.logon_times_known = false;
+  const size_t n = snapshot.accounts.size();
+  facts.accounts.resize(n);
+  std::unordered_map<std::string, size_t> by_name;
+  std::unordered_map<uint32_t, size_t> by_rid;
+  std::unordered_map<std::string, std::vector<size_t>> by_employee_id;
+  for (size_t i = 0; i < n; ++i) {
+    const Account& a = snapshot.accounts[i];
+    AccountFacts& f = facts.accounts[i];
+    f.account = &a;
+    f.index = i;
+    f.cls = classifier->Classify(index, a, i);
+    by_name.emplace(ToLower(a.name), i);
+    if (a.rid) by_rid.emplace(*a.rid, i);
+    if (!a.employee_id.empty()) by_employee_id[a.employee_id].push_back(i);
+    if (a.last_logon) facts.logon_times_known = true;
+    f.in_it_staff = !cfg.classify.it_staff_group.empty() &&
+                    index.InGroup(i, cfg.classify.it_staff_group);
+    f.in_mfa_group = !index.FirstGroup(i, cfg.auth.mfa_groups).empty();
+    for (const auto& [group, level] : cfg.auth.required_level) {
+      if (level > f.required_level && index.InGroup(i, group)) {
+        f.required_level = level;
+        f.required_by = group;
+      }
+    }
+  }
+
+  // Join: name first (case-insensitive), RID only when the name matches nobody.
+  std::vector<JoinedHashes> joined(n);
+  uint64_t unmatched = 0;
+  size_t to_check = 0;
+  for (const HashRecord& r : records) {
+    if (r.nt == nullptr) continue;
+    size_t idx = n;
+    if (auto it = by_name.find(ToLower(r.account)); it != by_name.end()) {
+      idx = it->second;
+    } else if (r.rid) {
+      if (auto it2 = by_rid.find(*r.rid); it2 != by_rid.end()) idx = it2->second;
+    }
+    if (idx == n) {
+      if (r.history_index == 0) ++unmatched;
+      continue;
+    }
+    JoinedHashes& j = joined[idx];
+    if (r.history_index == 0) {
+      if (j.current != nullptr) continue;  // a duplicate line: the first one counts
+      j.current = r.nt;
+      j.lm = r.lm != nullptr;
+      ++to_check;
+    } else if (cfg.rules.check_history) {
+      j.history.push_back(r.nt);
+      ++to_check;
+    }
+  }
+
+  // One corpus batch for every hash to check.
+  if (leak_rule_on && to_check > 0) {
+    SecureHashBatch batch(to_check);
+    if (!batch.ok()) return Status::Internal("cannot allocate secure memory for the lookup batch");
+    size_t k = 0;
+    for (const JoinedHashes& j : joined) {
+      if (j.current) batch.data()[k++] = *j.current;
+      for (const NtHash* h : j.history) batch.data()[k++] = *h;
+    }
+    std::vector<LookupResult> results;
+    CS_RETURN_IF_ERROR(store->LookupBatch(batch.span(), &results).WithContext(
+        "looking up account hashes in the corpus store"));
+    if (results.size() != to_check) {
+      return Status::Internal("corpus store returned " + std::to_string(results.size()) +
+                              " results for " + std::to_string(to_check) + " hashes");
+    }
+    k = 0;
+    const uint64_t min = cfg.rules.leaked_min_count;
+    for (size_t i = 0; i < n; ++i) {
+      AccountFacts& f = facts.accounts[i];
+      if (joined[i].current) {
+        const LookupResult& lr = results[k++];
+        // The empty password is reported by empty-password, which says more.
+        if (lr.found && lr.count >= min && *joined[i].current != kEmptyNtHash) {
+          f.leaked_count = lr.count;
+        }
+      }
+      for (size_t h = 0; h < joined[i].history.size(); ++h) {
+        const LookupResult& lr = results[k++];
+        if (lr.found && lr.count >= min) {
+          ++f.history_leaked;
+          f.history_max_count = std::max(f.history_max_count, lr.count);
+        }
+      }
+    }
+  }
+
+  uint64_t without_hash = 0;
+  std::vector<size_t> with_hash;
+  for (size_t i = 0; i < n; ++i) {
+    AccountFacts& f = facts.accounts[i];
+    f.has_hash = joined[i].current != nullptr;
+    if (!f.has_hash) {
+      ++without_hash;
+      continue;
+    }
+    with_hash.push_back(i);
+    f.empty_password = *joined[i].current == kEmptyNtHash;
+    f.lm_stored = joined[i].lm;
+  }
+
+  // Shared passwords: sort by hash, runs of 2+ are groups. Only indices leave this block.
+  std::sort(with_hash.begin(), with_hash.end(), [&](size_t a, size_t b) {
+    return std::memcmp(joined[a].current->data(), joined[b].current->data(), 16) < 0;
+  });
+  std::vector<std::vector<size_t>> groups;
+  for (size_t s = 0; s < with_hash.size();) {
+    size_t e = s + 1;
+    while (e < with_hash.size() && *joined[with_hash[e]].current == *joined[with_hash[s]].current) ++e;
+    if (e - s >= 2) {
+      std::vector<size_t> members(with_hash.begin() + s, with_hash.begin() + e);
+      std::sort(members.begin(), members.end(), [&](size_t a, size_t b) {
+        return ToLower(snapshot.accounts[a].name) < ToLower(snapshot.accounts[b].name);
+      });
+      groups.push_back(std::move(members));
+    }
+    s = e;
+  }
+  std::sort(groups.begin(), groups.end(), [&](const auto& a, const auto& b) {
+    if (a.size() != b.size()) return a.size() > b.size();
+    return ToLower(snapshot.accounts[a[0]].name) < ToLower(snapshot.accounts[b[0]].name);
+  });
+  for (size_t g = 0; g < groups.size(); ++g) {
+    SharedGroup sg;
+    sg.label = "shared-password group " + std::to_string(g + 1) + " (" +
+               std::to_string(groups[g].size()) + " accounts)";
+    sg.members = groups[g];
+    for (size_t m : sg.members) facts.accounts[m].shared_group = g;
+    facts.shared_groups.push_back(std::move(sg));
+  }
+
+  // Linked daily accounts, authentication levels, owners.
+  for (size_t i = 0; i < n; ++i) {
+    AccountFacts& f = facts.accounts[i];
+    const Account& a = snapshot.accounts[i];
+    if (f.cls.is_privileged) {
+      if (!f.cls.admin_link.empty()) {
+        if (auto it = by_name.find(ToLower(f.cls.admin_link));
+            it != by_name.end() && it->second != i && !facts.accounts[it->second].cls.is_privileged) {
+          f.linked_daily_account = snapshot.accounts[it->second].name;
+        }
+      }
+      if (f.linked_daily_account.empty() && !a.employee_id.empty()) {
+        for (size_t other : by_employee_id[a.employee_id]) {
+          if (other != i && !facts.accounts[other].cls.is_privileged) {
+            f.linked_daily_account = snapshot.accounts[other].name;
+            break;
+          }
+        }
+      }
+    }
+    f.auth_level = AuthLevel(f, cfg.auth.smartcard_counts_as_pki);
+    Owner o = ResolveOwner(index, snapshot, i, owner_map);
+    f.owner_mail = o.mail;
+    f.owner_source = o.source;
+  }
+
+  FindingsDocument doc;
+  std::vector<const RuleSpec*> ran;
+  for (const RuleSpec& rule : AllRules()) {
+    if (IsDisabled(cfg, rule.id)) continue;
+    ran.push_back(&rule);
+    rule.run(rule, facts, &doc.findings);
+  }
+  ApplyExceptions(cfg.exceptions, now_unix, &doc.findings);
+
+  auto rule_pos = [&](const std::string& id) {
+    for (size_t p = 0; p < ran.size(); ++p) {
+      if (id == ran[p]->id) return p;
+    }
+    return ran.size();
+  };
+  std::stable_sort(doc.findings.begin(), doc.findings.end(),
+                   [&](const Finding& a, const Finding& b) {
+                     int sa = SeverityRank(a.severity), sb = SeverityRank(b.severity);
+                     if (sa != sb) return sa < sb;
+                     size_t ra = rule_pos(a.rule), rb = rule_pos(b.rule);
+                     if (ra != rb) return ra < rb;
+                     if (a.history != b.history) return !a.history;
+                     if (a.prevalence && b.prevalence) {
+                       double xa = RiskWeight(a) * static_cast<double>(*a.prevalence);
+                       double xb = RiskWeight(b) * static_cast<double>(*b.prevalence);
+                       if (xa != xb) return xa > xb;
+                     }
+                     if (a.group != b.group) return a.group < b.group;
+                     return ToLower(a.account) < ToLower(b.account);
+                   });
+
+  RunInfo& run = doc.run;
+  run.id = "audit-" + FormatUtcIso(now_unix);
+  run.started_at = FormatUtcIso(now_unix);
+  run.finished_at = run.started_at;
+  run.directory = snapshot.source;
+  run.flavor = snapshot.flavor == DirectoryFlavor::kOpenLdap ? "openldap" : "ad";
+  run.store = cfg.store.path;
+  if (store != nullptr) {
+    for (const CorpusSource& s : store->info().sources) {
+      run.corpus_sources.push_back({s.name, s.version, s.lines, s.imported_at});
+    }
+  }
+  run.accounts_checked = n;
+  run.hashes_loaded = records.size();
+  run.hashes_unmatched = unmatched;
+  run.accounts_without_hash = without_hash;
+  for (const SkippedEntry& s : snapshot.skipped) run.skipped_entries.emplace_back(s.dn, s.reason);
+  for (const RuleSpec* rule : ran) {
+    uint64_t count = 0;
+    for (const Finding& f : doc.findings) {
+      if (f.rule == rule->id && !f.waived) ++count;
+    }
+    run.counts.emplace_back(rule->id, count);
+  }
+
+  for (size_t i = 0; i < n; ++i) {
+    const AccountFacts& f = facts.accounts[i];
+    const Account& a = snapshot.accounts[i];
+    AccountSummary s;
+    s.account = a.name;
+    s.dn = a.dn;
+    s.display_name = a.display_name;
+    s.mail = a.mail;
+    s.enabled = a.enabled;
+    s.account_class = f.cls.primary;
+    s.classes = f.cls.labels;
+    s.smartcard_required = (a.uac & kUacSmartcardRequired) != 0;
+    s.owner_mail = f.owner_mail;
+    s.owner_source = f.owner_source;
+    s.auth_level = f.auth_level;
+    doc.accounts.push_back(std::move(s));
+  }
+  return doc;
+}
+
+}  // namespace credsweep

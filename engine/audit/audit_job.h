@@ -1,0 +1,78 @@
+// The audit: directory snapshot + hash material + corpus store -> FindingsDocument.
+//
+// Two layers, so every rule is tested on plain data without a server:
+//   RunAudit / RunAuditOnRecords  pure: no clock (now_unix is passed in), no network, no writes;
+//                                 the only file it reads is [classify] owner_map.
+//   RunAuditJob                   the thin job behind `credsweep audit`: opens the store, reads
+//                                 the directory and the hash dump, calls RunAudit, writes
+//                                 OUT/findings.json and OUT/findings.csv (0600, atomic).
+//
+// Example:
+//   CS_ASSIGN_OR_RETURN(Config cfg, LoadConfig("credsweep.toml"));
+//   CS_ASSIGN_OR_RETURN(FindingsDocument doc, RunAuditJob(cfg, "out/2026-11"));
+//
+// What RunAudit does, in order:
+//   1. checks rule ids named in [rules] disabled and [[exceptions]] (unknown id: kInvalidArgument
+//      with FILE:LINE);
+//   2. classifies every account (classifier.h);
+//   3. joins hash records to accounts case-insensitively by name (the dump's domain prefix is
+//      already stripped), else by RID; records matching no account are counted in
+//      run.hashes_unmatched (current hashes only), never fatal;
+//   4. looks every current hash (and, with check_history, every history hash) up in the corpus
+//      in ONE LookupBatch, from a sodium_malloc'd copy that is wiped afterwards;
+//   5. resolves owners (owners.h), authentication levels and shared-password groups;
+//   6. runs every rule of rules.h not in [rules] disabled;
+//   7. applies the exceptions register (waivers.h);
+//   8. orders findings: severity (critical first), then rule table order, then — within
+//      leaked-password — risk = privilege weight x prevalence, highest first (weight: privileged
+//      or protected 10, service 5, regular or external 2, computer 1; halved when disabled),
+//      then account name.
+//   run.counts lists every rule that ran, in table order, counting findings that are NOT waived
+//   (a waived finding stays in `findings` with waived = true but does not count).
+//
+// Failure policy (fail closed): store == nullptr while leaked-password is enabled is
+// kFailedPrecondition — never "no leaks". A lookup error is returned as is. No message,
+// finding or detail ever holds a hash or password.
+//
+// Thread-safety: independent calls may run concurrently (each builds its own classifier).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "connectors/hashdump/hash_dump.h"
+#include "engine/base/status.h"
+#include "engine/config/config.h"
+#include "engine/model/account.h"
+#include "engine/model/finding.h"
+#include "engine/store/corpus_store.h"
+
+namespace credsweep {
+
+// Pure audit over a loaded dump. See above.
+[[nodiscard]] Result<FindingsDocument> RunAudit(const Config& cfg,
+                                                const DirectorySnapshot& snapshot,
+                                                const HashDump& hashes, const CorpusStore* store,
+                                                int64_t now_unix);
+// The same over plain records (the records' hash pointers must stay valid for the call).
+[[nodiscard]] Result<FindingsDocument> RunAuditOnRecords(const Config& cfg,
+                                                         const DirectorySnapshot& snapshot,
+                                                         std::span<const HashRecord> records,
+                                                         const CorpusStore* store,
+                                                         int64_t now_unix);
+
+// The default output directory when --out is not given: [run] out_dir if set, else
+// [run] state_dir + "/reports/<YYYY-MM>" (UTC month of now_unix).
+std::string DefaultAuditOutDir(const Config& cfg, int64_t now_unix);
+
+// The job behind `credsweep audit`. Errors, each naming where:
+//   kInvalidArgument  config: no [store] path, no [directory] url, unknown rule ids
+//                     (exit 2)
+//   kNotFound / kCorruption  store missing or corrupt (exit 3, "re-import")
+//   kUnavailable / kPermissionDenied / kIOError  directory unreachable, bind refused, files
+//   kCorruption       a malformed hash dump ("FILE:LINE: ..."; re-export the dump) (exit 3)
+// On success out_dir holds findings.json and findings.csv (mode 0600).
+[[nodiscard]] Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_dir);
+
+}  // namespace credsweep

@@ -1,0 +1,24 @@
+// findings.csv: the findings as a spreadsheet an auditor opens in Excel.
+//
+// UTF-8 with a byte-order mark (Excel otherwise guesses a legacy code page and mangles
+// "Ø"), CRLF line ends, a header row, one row per finding, RFC 4180 quoting (a field holding
+// ',', '"', CR or LF is quoted and inner quotes doubled). Formula-injection guard (OWASP "CSV
+// Injection"): a cell starting with '=', '+', '-', '@', TAB or CR is prefixed with a single
+// quote so a crafted displayName cannot run as a formula.
+//
+// Columns: rule, requirement, severity, account, dn, display_name, mail, enabled, class,
+// detail, prevalence, group, history, waived, waiver_reason, waiver_approved_by,
+// waiver_expires, explanation.
+#pragma once
+
+#include <string>
+
+#include "engine/model/finding.h"
+
+namespace credsweep {
+
+std::string FindingsToCsv(const FindingsDocument& doc);
+// One cell, guarded and quoted as above.
+std::string CsvCell(const std::string& value);
+
+}  // namespace credsweep

@@ -1,0 +1,497 @@
+#include "engine/store/corpus_import.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/sst_file_reader.h>
+
+#include <nlohmann/json.hpp>
+
+#include "bloom/blocked_bloom_filter.h"
+#include "engine/base/file_util.h"
+#include "engine/base/time_util.h"
+#include "engine/store/external_sorter.h"
+#include "engine/store/index_writer.h"
+#include "engine/store/store_format.h"
+
+namespace credsweep::store {
+namespace {
+
+namespace fs = std::filesystem;
+using corpus::CorpusRecord;
+
+// The shortest line a HIBP NTLM file can hold: 32 hex, ':', one digit, CRLF. Dividing the input
+// size by it bounds the key count from above, which sizes the first import's filter without a
+// second pass (within kMaxOversize of the ideal for real HIBP files, whose lines average ~37).
+constexpr uint64_t kMinHibpLine = 36;
+// Inline filters more than this factor above the configured bits/key are rebuilt exactly.
+constexpr double kMaxOversize = 1.25;
+// More populated LSM levels than this after an ingestion: compact into one (each level costs a
+// lookup one more index-block search).
+constexpr int kMaxPopulatedLevels = 4;
+
+// flock(2) on STORE/LOCK. Released by the kernel when the process dies.
+class StoreLock {
+ public:
+  ~StoreLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status Acquire(const std::string& store) {
+    const std::string path = store + "/" + kLockName;
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::FromErrno("cannot open lock file " + path, errno);
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) {
+        return Status::FailedPrecondition("another import is running on " + store + " (" + path +
+                                          " is locked); wait for it to finish");
+      }
+      return Status::FromErrno("cannot lock " + path, errno);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+inline bool HashLess(const NtHash& a, const NtHash& b) {
+  return std::memcmp(a.data(), b.data(), 16) < 0;
+}
+
+Status RocksError(const std::string& what, const rocksdb::Status& s) {
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  return Status::IOError(what + ": " + s.ToString());
+}
+
+Status CopyFile(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+  if (ec) return Status::IOError("cannot copy " + from + " to " + to + ": " + ec.message());
+  return Status::Ok();
+}
+
+// Makes `to` a copy of the closed RocksDB at `from` that shares its table files (hard links).
+// Same idea as rocksdb::Checkpoint, which needs an open read-write DB: ours is closed, and
+// opening it read-write would write into the live generation.
+Status LinkIndex(const std::string& from, const std::string& to) {
+  CS_RETURN_IF_ERROR(MakeDirs(to, 0755));
+  DIR* d = ::opendir(from.c_str());
+  if (d == nullptr) return Status::FromErrno("cannot open " + from, errno);
+  Status st;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == ".." || name == "LOCK" || name.rfind("LOG", 0) == 0) continue;
+    std::string src = from + "/" + name, dst = to + "/" + name;
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".sst") == 0) {
+      if (::link(src.c_str(), dst.c_str()) != 0) {
+        st = Status::FromErrno("cannot hard-link " + src, errno);
+        break;
+      }
+    } else {
+      st = CopyFile(src, dst);
+      if (!st.ok()) break;
+    }
+  }
+  ::closedir(d);
+  return st;
+}
+
+// Adds every hash key of `db` to `filter`, two threads each scanning half the key space.
+Status FillFilterFromIndex(rocksdb::DB* db, bloom::FilterBuilder* filter) {
+  static const char kMid[1] = {static_cast<char>(0x80)};
+  Status results[2];
+  auto scan = [&](int part) {
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    ro.readahead_size = 4 << 20;
+    rocksdb::Slice mid(kMid, 1);
+    if (part == 0) ro.iterate_upper_bound = &mid;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
+    if (part == 0) it->SeekToFirst(); else it->Seek(mid);
+    std::vector<uint8_t> keys;
+    keys.reserve(4096 * 16);
+    for (; it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key();
+      if (k.size() != 16) continue;  // the metadata key
+      keys.insert(keys.end(), k.data(), k.data() + 16);
+      if (keys.size() == 4096 * 16) {
+        filter->AddBatchConcurrent(keys.data(), 4096);
+        keys.clear();
+      }
+    }
+    if (!keys.empty()) filter->AddBatchConcurrent(keys.data(), keys.size() / 16);
+    if (!it->status().ok()) results[part] = RocksError("scanning the new index", it->status());
+  };
+  std::thread t(scan, 1);
+  scan(0);
+  t.join();
+  CS_RETURN_IF_ERROR(results[0]);
+  return results[1];
+}
+
+int PopulatedLevels(rocksdb::DB* db) {
+  int populated = 0;
+  for (int level = 0; level < db->GetOptions().num_levels; ++level) {
+    std::string v;
+    if (db->GetProperty("rocksdb.num-files-at-level" + std::to_string(level), &v) && v != "0") {
+      ++populated;
+    }
+  }
+  return populated;
+}
+
+std::string DefaultSourceName(const std::vector<std::string>& paths) {
+  const std::string& p = paths.front();
+  if (p == "-") return "stdin";
+  std::string s = p;
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  size_t slash = s.find_last_of('/');
+  return slash == std::string::npos ? s : s.substr(slash + 1);
+}
+
+// Routes parsed records to the sorted fast path or, from the first out-of-order record on,
+// to the external sorter. Runs on the reading thread.
+class RecordRouter {
+ public:
+  RecordRouter(IndexWriterOptions writer_options, std::string temp_dir, size_t sort_memory)
+      : wopt_(std::move(writer_options)), temp_dir_(std::move(temp_dir)), sort_memory_(sort_memory) {}
+
+  Status Start() {
+    CS_ASSIGN_OR_RETURN(writer_, SortedIndexWriter::Create(wopt_));
+    out_.reserve(corpus::kRecordBatch);
+    return Status::Ok();
+  }
+
+  Status Consume(std::span<const CorpusRecord> records) {
+    records_ += records.size();
+    if (sorter_) return sorter_->Add(records);
+    for (size_t i = 0; i < records.size(); ++i) {
+      const CorpusRecord& r = records[i];
+      if (!has_pending_) {
+        pending_ = r;
+        has_pending_ = true;
+      } else if (r.hash == pending_.hash) {
+        pending_.count += r.count;
+      } else if (HashLess(pending_.hash, r.hash)) {
+        out_.push_back(pending_);
+        pending_ = r;
+      } else {
+        CS_RETURN_IF_ERROR(SwitchToSort());
+        return sorter_->Add(records.subspan(i));
+      }
+    }
+    return FlushOut();
+  }
+
+  // The writer's files, once everything has gone through.
+  Result<IndexWriterSummary> Finish() {
+    if (!sorter_) {
+      if (has_pending_) out_.push_back(pending_);
+      has_pending_ = false;
+      CS_RETURN_IF_ERROR(FlushOut());
+      return writer_->Finish();
+    }
+    IndexWriterOptions second = wopt_;
+    second.sst_dir = temp_dir_ + "/sorted";
+    CS_RETURN_IF_ERROR(MakeDirs(second.sst_dir, 0700));
+    CS_ASSIGN_OR_RETURN(writer_, SortedIndexWriter::Create(second));
+    CS_RETURN_IF_ERROR(sorter_->Finish(
+        [this](std::span<const CorpusRecord> batch) { return writer_->Add(batch); }));
+    return writer_->Finish();
+  }
+
+  bool sorted() const { return sorter_ == nullptr; }
+  uint64_t records() const { return records_; }
+
+ private:
+  Status FlushOut() {
+    if (out_.empty()) return Status::Ok();
+    Status s = writer_->Add(out_);
+    out_.clear();
+    return s;
+  }
+
+  // The input is not sorted after all. Everything written so far is one sorted run: read it
+  // back from the SST files (this source's count is in each value) into the sorter.
+  Status SwitchToSort() {
+    if (has_pending_) out_.push_back(pending_);
+    has_pending_ = false;
+    CS_RETURN_IF_ERROR(FlushOut());
+    CS_ASSIGN_OR_RETURN(IndexWriterSummary written, writer_->Finish());
+    writer_.reset();
+    CS_RETURN_IF_ERROR(MakeDirs(temp_dir_ + "/runs", 0700));
+    sorter_ = std::make_unique<ExternalSorter>(temp_dir_ + "/runs", sort_memory_);
+    std::vector<CorpusRecord> batch;
+    batch.reserve(corpus::kRecordBatch);
+    IndexValue v;
+    for (const std::string& f : written.files) {
+      rocksdb::SstFileReader reader(IndexOptions());
+      rocksdb::Status rs = reader.Open(f);
+      if (!rs.ok()) return RocksError("re-reading " + f, rs);
+      std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        CorpusRecord r{};
+        std::memcpy(r.hash.data(), it->key().data(), 16);
+        if (!DecodeIndexValue(it->value().ToStringView(), &v)) {
+          return Status::Internal("re-reading " + f + ": value does not decode");
+        }
+        for (const SourceCount& sc : v.sources) {
+          if (sc.source_id == wopt_.source_id) r.count = sc.count;
+        }
+        batch.push_back(r);
+        if (batch.size() == corpus::kRecordBatch) {
+          CS_RETURN_IF_ERROR(sorter_->Add(batch));
+          batch.clear();
+        }
+      }
+      if (!it->status().ok()) return RocksError("re-reading " + f, it->status());
+      it.reset();
+      ::unlink(f.c_str());
+    }
+    return sorter_->Add(batch);
+  }
+
+  IndexWriterOptions wopt_;
+  std::string temp_dir_;
+  size_t sort_memory_;
+  std::unique_ptr<SortedIndexWriter> writer_;
+  std::unique_ptr<ExternalSorter> sorter_;
+  std::vector<CorpusRecord> out_;
+  CorpusRecord pending_{};
+  bool has_pending_ = false;
+  uint64_t records_ = 0;
+};
+
+// Everything an import does between taking the lock and committing; on error the caller
+// removes gen_dir.
+Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional<Manifest>& prev,
+                                     uint64_t gen, const std::string& gen_dir, int64_t now,
+                                     Manifest* next) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&t0] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  ImportReport report;
+  report.generation = gen;
+  report.source = o.source.empty() ? DefaultSourceName(o.paths) : o.source;
+  report.version = o.version.empty() ? FormatUtcDate(now) : o.version;
+
+  // Refuse a wrong format before any work (stdin is checked on its first line while reading).
+  for (const std::string& p : o.paths) {
+    if (p != "-") CS_RETURN_IF_ERROR(corpus::DetectFormat(p, o.format).status());
+  }
+
+  // The index of the new generation: a hard-linked copy of the live one, or a new DB.
+  const std::string index_path = IndexPath(o.store, gen);
+  if (prev) CS_RETURN_IF_ERROR(LinkIndex(IndexPath(o.store, prev->generation), index_path));
+  rocksdb::Options dbo = IndexOptions();
+  dbo.create_if_missing = !prev.has_value();
+  dbo.error_if_exists = !prev.has_value();
+  dbo.disable_auto_compactions = true;  // we compact explicitly, see kMaxPopulatedLevels
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status rs = rocksdb::DB::Open(dbo, index_path, &raw);
+  if (!rs.ok()) return RocksError("cannot open " + index_path, rs);
+  std::unique_ptr<rocksdb::DB> db(raw);
+
+  // Source id: a known name is a new version of that source.
+  uint32_t source_id = 1;
+  if (prev) {
+    uint32_t max_id = 0;
+    bool known = false;
+    for (const SourceEntry& s : prev->sources) {
+      max_id = std::max(max_id, s.id);
+      if (s.name == report.source) {
+        source_id = s.id;
+        known = true;
+      }
+    }
+    if (!known) source_id = max_id + 1;
+  }
+
+  // Filter parameters: the store keeps its seed across generations.
+  bloom::FilterParams fp;
+  fp.key_type = bloom::KeyType::kNtlm;
+  fp.bits_per_key = o.bits_per_key;
+  if (prev) {
+    fp.seed = prev->seed;
+  } else {
+    randombytes_buf(&fp.seed, sizeof fp.seed);
+  }
+  // Inline filter for a first import of files of known size (see kMinHibpLine).
+  std::unique_ptr<bloom::FilterBuilder> inline_filter;
+  const uint64_t total_bytes = corpus::InputSizeHint(o.paths);
+  if (!prev && total_bytes > 0) {
+    bloom::FilterParams ip = fp;
+    ip.expected_keys = std::max<uint64_t>(total_bytes / kMinHibpLine, 1);
+    CS_ASSIGN_OR_RETURN(inline_filter, bloom::FilterBuilder::Create(ip));
+  }
+
+  const std::string temp_dir = gen_dir + "/tmp";
+  CS_RETURN_IF_ERROR(MakeDirs(temp_dir + "/sst", 0700));
+  IndexWriterOptions wo;
+  wo.sst_dir = temp_dir + "/sst";
+  wo.existing = prev ? db.get() : nullptr;
+  wo.source_id = source_id;
+  wo.month = MonthOf(now);
+  wo.keys_per_file = o.keys_per_file;
+  wo.threads = o.writer_threads;
+  wo.filter = inline_filter.get();
+  RecordRouter router(wo, temp_dir, o.sort_memory);
+  CS_RETURN_IF_ERROR(router.Start());
+
+  corpus::ReadOptions ro;
+  ro.format = o.format;
+  ro.skip_bad = o.skip_bad;
+  if (o.progress) {
+    ro.progress = [&](uint64_t bytes) {
+      o.progress(ImportProgress{bytes, total_bytes, router.records(), elapsed()});
+    };
+  }
+  corpus::ReadStats stats;
+  CS_RETURN_IF_ERROR(corpus::ReadCorpus(
+      o.paths, ro, [&router](std::span<const CorpusRecord> b) { return router.Consume(b); },
+      &stats));
+  CS_ASSIGN_OR_RETURN(IndexWriterSummary written, router.Finish());
+  report.sorted_input = router.sorted();
+  report.lines = stats.lines;
+  report.bad_lines = stats.bad_lines;
+  report.first_bad = stats.first_bad;
+  report.bytes = stats.bytes;
+  report.format = stats.format.empty() ? corpus::CorpusFormatName(o.format) : stats.format;
+  report.records = written.keys;
+  report.new_keys = written.new_keys;
+  report.keys = (prev ? prev->keys : 0) + written.new_keys;
+
+  if (!written.files.empty()) {
+    rocksdb::IngestExternalFileOptions io;
+    io.move_files = true;
+    rs = db->IngestExternalFile(written.files, io);
+    if (!rs.ok()) return RocksError("ingesting into " + index_path, rs);
+    if (PopulatedLevels(db.get()) > kMaxPopulatedLevels) {
+      rocksdb::CompactRangeOptions co;
+      co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+      rs = db->CompactRange(co, nullptr, nullptr);
+      if (!rs.ok()) return RocksError("compacting " + index_path, rs);
+    }
+  }
+  nlohmann::json meta = {{"generation", gen}, {"keys", report.keys}};
+  rs = db->Put(rocksdb::WriteOptions(),
+               rocksdb::Slice(kIndexMetaKey.data(), kIndexMetaKey.size()), meta.dump());
+  if (!rs.ok()) return RocksError("writing " + index_path, rs);
+  rs = db->Flush(rocksdb::FlushOptions());
+  if (!rs.ok()) return RocksError("flushing " + index_path, rs);
+
+  // The filter: keep the inline one when it is sized within bounds, else rebuild exactly.
+  std::unique_ptr<bloom::FilterBuilder> filter;
+  if (inline_filter) {
+    double bpk = report.keys == 0 ? 0
+                                  : 512.0 * static_cast<double>(inline_filter->block_count()) /
+                                        static_cast<double>(report.keys);
+    if (report.keys > 0 && bpk >= o.bits_per_key && bpk <= o.bits_per_key * kMaxOversize) {
+      filter = std::move(inline_filter);
+    }
+    inline_filter.reset();
+  }
+  if (!filter) {
+    report.filter_rebuilt = true;
+    fp.expected_keys = report.keys;
+    CS_ASSIGN_OR_RETURN(filter, bloom::FilterBuilder::Create(fp));
+    CS_RETURN_IF_ERROR(FillFilterFromIndex(db.get(), filter.get()));
+  }
+  filter->set_key_count(report.keys);
+  rs = db->Close();
+  if (!rs.ok()) return RocksError("closing " + index_path, rs);
+  db.reset();
+  CS_RETURN_IF_ERROR(filter->WriteTo(FilterPath(o.store, gen)));
+
+  std::error_code ec;
+  fs::remove_all(temp_dir, ec);
+  CS_RETURN_IF_ERROR(SyncDir(gen_dir));
+
+  // The next manifest.
+  *next = prev ? *prev : Manifest{};
+  next->generation = gen;
+  next->key_type = "ntlm";
+  next->keys = report.keys;
+  next->updated_at = FormatUtcIso(now);
+  next->bits_per_key = filter->bits_per_key();
+  next->probes = filter->probes();
+  next->seed = filter->seed();
+  next->filter_blocks = filter->block_count();
+  next->expected_fpr =
+      report.keys == 0 ? 0
+                       : bloom::TheoreticalFpr(512.0 * static_cast<double>(filter->block_count()) /
+                                                   static_cast<double>(report.keys),
+                                               filter->probes());
+  SourceEntry entry{source_id, report.source, report.version, report.format,
+                    stats.lines, written.keys, FormatUtcIso(now), stats.checksum};
+  bool replaced = false;
+  for (SourceEntry& s : next->sources) {
+    if (s.id == source_id) {
+      s = entry;
+      replaced = true;
+    }
+  }
+  if (!replaced) next->sources.push_back(entry);
+  report.seconds = elapsed();
+  return report;
+}
+
+}  // namespace
+
+Result<ImportReport> ImportCorpus(const ImportOptions& o) {
+  if (o.store.empty()) return Status::InvalidArgument("--store is required");
+  if (o.paths.empty()) return Status::InvalidArgument("nothing to import: give at least one PATH");
+  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
+  CS_RETURN_IF_ERROR(MakeDirs(o.store, 0755));
+  StoreLock lock;
+  CS_RETURN_IF_ERROR(lock.Acquire(o.store));
+
+  std::optional<Manifest> prev;
+  Result<Manifest> loaded = LoadManifest(o.store);
+  if (loaded.ok()) {
+    prev = std::move(loaded).value();
+  } else if (loaded.status().code() != StatusCode::kNotFound) {
+    return loaded.status().WithContext("cannot import into " + o.store);
+  }
+
+  // Leftovers of killed imports: any generation the manifest does not name.
+  const std::string live = prev ? GenerationDirName(prev->generation) : "";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(o.store, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("gen-", 0) == 0 && name != live) fs::remove_all(e.path(), ec);
+  }
+
+  const uint64_t gen = prev ? prev->generation + 1 : 1;
+  const std::string gen_dir = o.store + "/" + GenerationDirName(gen);
+  CS_RETURN_IF_ERROR(MakeDirs(gen_dir, 0755));
+  const int64_t now = o.now ? o.now() : NowUnix();
+  Manifest next;
+  Result<ImportReport> report = BuildGeneration(o, prev, gen, gen_dir, now, &next);
+  if (!report.ok()) {
+    fs::remove_all(gen_dir, ec);
+    return report.status();
+  }
+  Status committed = SaveManifest(o.store, next);  // the commit point
+  if (!committed.ok()) {
+    fs::remove_all(gen_dir, ec);
+    return committed;
+  }
+  if (prev) fs::remove_all(o.store + "/" + live, ec);  // best effort: nothing names it now
+  return report;
+}
+
+}  // namespace credsweep::store

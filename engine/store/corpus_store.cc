@@ -1,0 +1,191 @@
+#include "engine/store/corpus_store.h"
+
+#include <sys/stat.h>
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+
+#include <nlohmann/json.hpp>
+
+#include "bloom/blocked_bloom_filter.h"
+#include "engine/store/store_format.h"
+
+namespace credsweep {
+namespace {
+
+using store::Manifest;
+
+// Options shared by every opening of an index: no compression (random 16-byte keys do not
+// compress; DESIGN.md "Engineering notes"), no RocksDB Bloom filter (ours sits in front), a
+// block cache for index and data blocks.
+rocksdb::Options ReadOptionsForIndex() {
+  rocksdb::Options o;
+  o.compression = rocksdb::kNoCompression;
+  o.create_if_missing = false;
+  o.paranoid_checks = true;
+  // -1 keeps every table file open from Open() on: a concurrent import that retires this
+  // generation (unlinks its files after committing the next) cannot pull files from under us.
+  o.max_open_files = -1;
+  o.info_log_level = rocksdb::InfoLogLevel::ERROR_LEVEL;
+  o.keep_log_file_num = 2;
+  rocksdb::BlockBasedTableOptions t;
+  t.cache_index_and_filter_blocks = false;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return o;
+}
+
+class CorpusStoreImpl final : public CorpusStore {
+ public:
+  CorpusStoreImpl(StoreInfo info, std::unique_ptr<bloom::Filter> filter,
+                  std::unique_ptr<rocksdb::DB> db, std::string index_path)
+      : info_(std::move(info)),
+        filter_(std::move(filter)),
+        db_(std::move(db)),
+        index_path_(std::move(index_path)) {}
+
+  const StoreInfo& info() const override { return info_; }
+
+  Result<LookupResult> Lookup(const NtHash& hash) const override {
+    LookupResult r;
+    if (!filter_->MayContain(hash.data())) return r;
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Key(hash), &value);
+    if (s.IsNotFound()) return r;  // a filter false positive
+    if (!s.ok()) return IndexError(s);
+    CS_RETURN_IF_ERROR(Decode(value, &r));
+    return r;
+  }
+
+  Status LookupBatch(std::span<const NtHash> hashes,
+                     std::vector<LookupResult>* out) const override {
+    out->assign(hashes.size(), LookupResult{});
+    // Filter probes in windows: one prefetched pass per window, then MultiGet of positives.
+    constexpr size_t kWindow = 4096;
+    std::unique_ptr<bool[]> maybe(new bool[kWindow]);
+    std::vector<rocksdb::Slice> keys;
+    std::vector<size_t> where;
+    std::vector<rocksdb::PinnableSlice> values;
+    std::vector<rocksdb::Status> statuses;
+    for (size_t base = 0; base < hashes.size(); base += kWindow) {
+      size_t n = std::min(kWindow, hashes.size() - base);
+      static_assert(sizeof(NtHash) == 16);
+      filter_->MayContainBatch(hashes[base].data(), n, maybe.get());
+      keys.clear();
+      where.clear();
+      for (size_t i = 0; i < n; ++i) {
+        if (maybe[i]) {
+          keys.push_back(Key(hashes[base + i]));
+          where.push_back(base + i);
+        }
+      }
+      if (keys.empty()) continue;
+      values.clear();
+      values.resize(keys.size());
+      statuses.assign(keys.size(), rocksdb::Status());
+      db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), keys.size(), keys.data(),
+                    values.data(), statuses.data(), /*sorted_input=*/false);
+      for (size_t k = 0; k < keys.size(); ++k) {
+        if (statuses[k].IsNotFound()) continue;
+        if (!statuses[k].ok()) return IndexError(statuses[k]);
+        CS_RETURN_IF_ERROR(Decode(values[k].ToStringView(), &(*out)[where[k]]));
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  static rocksdb::Slice Key(const NtHash& h) {
+    return rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size());
+  }
+
+  Status IndexError(const rocksdb::Status& s) const {
+    Status st = s.IsCorruption()
+                    ? Status::Corruption(index_path_ + ": " + s.ToString() +
+                                         "; re-import the corpus to rebuild the index")
+                    : Status::IOError(index_path_ + ": " + s.ToString());
+    return st;
+  }
+
+  Status Decode(std::string_view value, LookupResult* r) const {
+    if (!store::DecodeTotalCount(value, &r->count, &r->first_seen_month)) {
+      return Status::Corruption(index_path_ +
+                                ": an index value is not in value_format 1; re-import the corpus");
+    }
+    r->found = true;
+    return Status::Ok();
+  }
+
+  StoreInfo info_;
+  std::unique_ptr<bloom::Filter> filter_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::string index_path_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<CorpusStore>> CorpusStore::Open(const std::string& dir) {
+  CS_ASSIGN_OR_RETURN(Manifest m, store::LoadManifest(dir));
+  const std::string filter_path = store::FilterPath(dir, m.generation);
+  const std::string index_path = store::IndexPath(dir, m.generation);
+  const std::string manifest_path = dir + "/" + store::kManifestName;
+
+  auto filter_or = bloom::Filter::Open(filter_path);
+  if (!filter_or.ok()) {
+    const Status& s = filter_or.status();
+    // The manifest names this filter, so a missing file is a broken store, not "no store".
+    if (s.code() == StatusCode::kNotFound) {
+      return Status::Corruption(filter_path + " is missing but " + manifest_path +
+                                " names it; re-import the corpus");
+    }
+    return s;
+  }
+  std::unique_ptr<bloom::Filter> filter = std::move(filter_or).value();
+  if (filter->key_type() != bloom::KeyType::kNtlm || filter->key_count() != m.keys ||
+      filter->seed() != m.seed || filter->block_count() != m.filter_blocks) {
+    return Status::Corruption(filter_path + " does not match " + manifest_path +
+                              " (key type, key count, seed or size differ); re-import the corpus");
+  }
+
+  struct stat st;
+  if (::stat((index_path + "/CURRENT").c_str(), &st) != 0) {
+    return Status::Corruption(index_path + " is missing or not a RocksDB index but " +
+                              manifest_path + " names it; re-import the corpus");
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(ReadOptionsForIndex(), index_path, &raw);
+  if (!rs.ok()) {
+    return Status::Corruption(index_path + ": cannot open the index (" + rs.ToString() +
+                              "); re-import the corpus");
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string meta;
+  rs = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(store::kIndexMetaKey.data(),
+                                                      store::kIndexMetaKey.size()), &meta);
+  if (!rs.ok()) {
+    return Status::Corruption(index_path + ": the index has no credsweep metadata (" +
+                              rs.ToString() + "); re-import the corpus");
+  }
+  nlohmann::json mj = nlohmann::json::parse(meta, nullptr, false);
+  if (mj.is_discarded() || !mj.is_object() || mj.value("generation", uint64_t{0}) != m.generation ||
+      mj.value("keys", uint64_t{0}) != m.keys) {
+    return Status::Corruption(index_path + " does not match " + manifest_path +
+                              " (generation or key count differ); re-import the corpus");
+  }
+
+  StoreInfo info;
+  info.key_type = m.key_type;
+  info.keys = m.keys;
+  info.generation = m.generation;
+  info.bits_per_key =
+      m.keys == 0 ? 0 : 512.0 * static_cast<double>(filter->block_count()) / static_cast<double>(m.keys);
+  info.probes = filter->probes();
+  info.expected_fpr = filter->expected_fpr();
+  for (const store::SourceEntry& s : m.sources) {
+    info.sources.push_back(CorpusSource{s.name, s.version, s.lines, s.imported_at, s.checksum});
+  }
+  return std::unique_ptr<CorpusStore>(
+      new CorpusStoreImpl(std::move(info), std::move(filter), std::move(db), index_path));
+}
+
+}  // namespace credsweep

@@ -1,0 +1,268 @@
+#include "engine/store/index_writer.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
+#include <rocksdb/table.h>
+
+#include "engine/store/store_format.h"
+
+namespace credsweep::store {
+
+using corpus::CorpusRecord;
+
+rocksdb::Options IndexOptions() {
+  rocksdb::Options o;
+  o.compression = rocksdb::kNoCompression;
+  o.bottommost_compression = rocksdb::kNoCompression;
+  o.info_log_level = rocksdb::InfoLogLevel::ERROR_LEVEL;
+  o.keep_log_file_num = 2;
+  o.max_open_files = -1;
+  rocksdb::BlockBasedTableOptions t;  // no filter_policy: our Bloom filter sits in front
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return o;
+}
+
+class SortedIndexWriter::Impl {
+ public:
+  explicit Impl(const IndexWriterOptions& o) : opt_(o), db_options_(IndexOptions()) {}
+
+  ~Impl() { Abort(); }
+
+  void Start() {
+    for (int i = 0; i < std::max(1, opt_.threads); ++i) {
+      workers_.emplace_back([this] { WorkerLoop(); });
+    }
+  }
+
+  Status Add(std::span<const CorpusRecord> records) {
+    for (const CorpusRecord& r : records) {
+      if (!current_) {
+        current_ = std::make_unique<std::vector<CorpusRecord>>();
+        current_->reserve(opt_.keys_per_file);
+      }
+      current_->push_back(r);
+      if (current_->size() == opt_.keys_per_file) CS_RETURN_IF_ERROR(Push());
+    }
+    return FirstError();
+  }
+
+  Result<IndexWriterSummary> Finish() {
+    if (current_ && !current_->empty()) CS_RETURN_IF_ERROR(Push());
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      closed_ = true;
+    }
+    cv_work_.notify_all();
+    Join();
+    CS_RETURN_IF_ERROR(FirstError());
+    IndexWriterSummary s;
+    for (const std::string& f : files_) {
+      if (!f.empty()) s.files.push_back(f);
+    }
+    s.keys = keys_.load();
+    s.new_keys = new_keys_.load();
+    finished_ = true;
+    return s;
+  }
+
+  void Abort() {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      closed_ = true;
+      aborted_ = true;
+      queue_.clear();
+    }
+    cv_work_.notify_all();
+    cv_space_.notify_all();
+    Join();
+    if (!finished_) {
+      for (const std::string& f : files_) {
+        if (!f.empty()) ::unlink(f.c_str());
+      }
+    }
+  }
+
+ private:
+  struct Chunk {
+    size_t index;
+    std::unique_ptr<std::vector<CorpusRecord>> records;
+  };
+
+  Status Push() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_space_.wait(lock, [this] { return queue_.size() < opt_.queue_depth || aborted_ || !error_.ok(); });
+    if (!error_.ok()) return error_;
+    size_t index = next_index_++;
+    files_.emplace_back();
+    queue_.push_back(Chunk{index, std::move(current_)});
+    lock.unlock();
+    cv_work_.notify_one();
+    return Status::Ok();
+  }
+
+  Status FirstError() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return error_;
+  }
+
+  void Join() {
+    for (std::thread& t : workers_) {
+      if (t.joinable()) t.join();
+    }
+    workers_.clear();
+  }
+
+  void WorkerLoop() {
+    std::string value;
+    IndexValue merged;
+    std::vector<uint8_t> keys;
+    for (;;) {
+      Chunk chunk;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_work_.wait(lock, [this] { return !queue_.empty() || closed_; });
+        if (queue_.empty() || aborted_) return;
+        chunk = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      cv_space_.notify_one();
+      char name[64];
+      std::snprintf(name, sizeof name, "/chunk-%06zu.sst", chunk.index);
+      std::string path = opt_.sst_dir + name;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        files_[chunk.index] = path;
+      }
+      Status s = WriteChunk(*chunk.records, path, &value, &merged, &keys);
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (error_.ok()) error_ = s;
+        aborted_ = true;
+        queue_.clear();
+        cv_space_.notify_all();
+        return;
+      }
+    }
+  }
+
+  Status WriteChunk(const std::vector<CorpusRecord>& records, const std::string& path,
+                    std::string* value, IndexValue* merged, std::vector<uint8_t>* keys) {
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_options_);
+    rocksdb::Status rs = writer.Open(path);
+    if (!rs.ok()) return Status::IOError("cannot create " + path + ": " + rs.ToString());
+    std::unique_ptr<rocksdb::Iterator> it;
+    if (opt_.existing != nullptr) {
+      rocksdb::ReadOptions ro;
+      ro.fill_cache = false;
+      it.reset(opt_.existing->NewIterator(ro));
+      it->Seek(Slice(records.front().hash));
+    }
+    uint64_t new_keys = 0;
+    constexpr size_t kFilterBatch = 4096;
+    keys->clear();
+    for (const CorpusRecord& r : records) {
+      const rocksdb::Slice key = Slice(r.hash);
+      bool found = false;
+      if (it) {
+        // Walk forward; after a few steps a Seek is cheaper than scanning a big gap.
+        int steps = 0;
+        while (it->Valid() && it->key().compare(key) < 0) {
+          if (++steps > 8) {
+            it->Seek(key);
+            break;
+          }
+          it->Next();
+        }
+        if (!it->status().ok()) {
+          return Status::IOError("reading the previous index: " + it->status().ToString());
+        }
+        found = it->Valid() && it->key() == key;
+      }
+      if (found) {
+        if (!DecodeIndexValue(it->value().ToStringView(), merged)) {
+          return Status::Corruption("the previous index holds a value that is not in value_format "
+                                    "1; re-import the corpus into a new store");
+        }
+        bool replaced = false;
+        for (SourceCount& sc : merged->sources) {
+          if (sc.source_id == opt_.source_id) {
+            sc.count = r.count;  // a new version of a source replaces its counts
+            replaced = true;
+          }
+        }
+        if (!replaced) merged->sources.push_back({opt_.source_id, r.count});
+        EncodeIndexValue(*merged, value);
+      } else {
+        ++new_keys;
+        EncodeSingleSourceValue(opt_.month, opt_.source_id, r.count, value);
+      }
+      rs = writer.Put(key, *value);
+      if (!rs.ok()) return Status::IOError("writing " + path + ": " + rs.ToString());
+      if (opt_.filter != nullptr) {
+        keys->insert(keys->end(), r.hash.begin(), r.hash.end());
+        if (keys->size() == kFilterBatch * 16) {
+          opt_.filter->AddBatchConcurrent(keys->data(), kFilterBatch);
+          keys->clear();
+        }
+      }
+    }
+    if (opt_.filter != nullptr && !keys->empty()) {
+      opt_.filter->AddBatchConcurrent(keys->data(), keys->size() / 16);
+      keys->clear();
+    }
+    rs = writer.Finish();
+    if (!rs.ok()) return Status::IOError("finishing " + path + ": " + rs.ToString());
+    keys_ += records.size();
+    new_keys_ += new_keys;
+    return Status::Ok();
+  }
+
+  static rocksdb::Slice Slice(const NtHash& h) {
+    return rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size());
+  }
+
+  IndexWriterOptions opt_;
+  rocksdb::Options db_options_;
+  std::unique_ptr<std::vector<CorpusRecord>> current_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_work_, cv_space_;
+  std::deque<Chunk> queue_;
+  std::vector<std::string> files_;  // by chunk index; "" until a writer starts it
+  size_t next_index_ = 0;
+  bool closed_ = false;
+  bool aborted_ = false;
+  bool finished_ = false;
+  Status error_;
+  std::atomic<uint64_t> keys_{0};
+  std::atomic<uint64_t> new_keys_{0};
+};
+
+SortedIndexWriter::SortedIndexWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SortedIndexWriter::~SortedIndexWriter() = default;
+
+Result<std::unique_ptr<SortedIndexWriter>> SortedIndexWriter::Create(
+    const IndexWriterOptions& options) {
+  if (options.keys_per_file == 0 || options.queue_depth == 0) {
+    return Status::InvalidArgument("index writer: keys_per_file and queue_depth must be > 0");
+  }
+  auto impl = std::make_unique<Impl>(options);
+  impl->Start();
+  return std::unique_ptr<SortedIndexWriter>(new SortedIndexWriter(std::move(impl)));
+}
+
+Status SortedIndexWriter::Add(std::span<const CorpusRecord> records) { return impl_->Add(records); }
+Result<IndexWriterSummary> SortedIndexWriter::Finish() { return impl_->Finish(); }
+void SortedIndexWriter::Abort() { impl_->Abort(); }
+
+}  // namespace credsweep::store

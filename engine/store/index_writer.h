@@ -1,0 +1,81 @@
+// SortedIndexWriter: turns a strictly increasing stream of (hash, count) records into RocksDB
+// SST files ready for IngestExternalFile, on background threads.
+//
+// Why this shape: RocksDB's SstFileWriter is the import's ceiling (DESIGN.md: ~4.1 M keys/s per
+// thread here with no RocksDB Bloom filter and no compression), so the caller's thread only
+// parses and appends records to a chunk; full chunks (keys_per_file records, one contiguous key
+// range each) go through a bounded queue to `threads` writers, each writing whole SST files.
+// Files never overlap, so one IngestExternalFile call places them all at the lowest free level.
+// Memory is bounded by (threads + queue_depth + 1) chunks of 24-byte records.
+//
+// Incremental merge: with `existing` set (the index of the generation being extended), every
+// record's value is merged with the value already stored for that hash: this source's count is
+// replaced by the new one, other sources' counts and the first-seen month are kept. The writers
+// walk `existing` with one iterator per chunk, stepping with Next() and falling back to Seek()
+// when the gap is large, so a small word list costs a few Seeks and a full HIBP update costs
+// one sequential scan of the old index.
+//
+// Filter: with `filter` set, every key written is added to it (AddBatchConcurrent), so the
+// first import of a store needs no second pass.
+//
+// Thread-safety: Add/Finish/Abort from one thread; the writers are internal.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bloom/blocked_bloom_filter.h"
+#include "connectors/corpus/corpus_reader.h"
+#include "engine/base/status.h"
+
+namespace rocksdb {
+class DB;
+struct Options;
+}  // namespace rocksdb
+
+namespace credsweep::store {
+
+struct IndexWriterOptions {
+  std::string sst_dir;                     // must exist; files chunk-NNNNNN.sst
+  rocksdb::DB* existing = nullptr;         // merge with this index; null for a fresh store
+  uint32_t source_id = 1;
+  uint32_t month = 0;                      // YYYYMM recorded as first-seen for new keys
+  size_t keys_per_file = size_t{4} << 20;  // ~100 MB SST files
+  int threads = 2;
+  size_t queue_depth = 2;
+  bloom::FilterBuilder* filter = nullptr;  // optional; must outlive the writer
+};
+
+struct IndexWriterSummary {
+  std::vector<std::string> files;  // in key order, non-overlapping
+  uint64_t keys = 0;               // records written
+  uint64_t new_keys = 0;           // records whose hash was not in `existing`
+};
+
+// rocksdb::Options for every index: no compression, no RocksDB Bloom filter (ours is in front).
+rocksdb::Options IndexOptions();
+
+class SortedIndexWriter {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<SortedIndexWriter>> Create(
+      const IndexWriterOptions& options);
+  ~SortedIndexWriter();  // Abort()s if Finish() was not called
+
+  // REQUIRES: hashes strictly increasing across all calls (the caller checks).
+  [[nodiscard]] Status Add(std::span<const corpus::CorpusRecord> records);
+  // Flushes the last chunk, waits for the writers, returns the files.
+  [[nodiscard]] Result<IndexWriterSummary> Finish();
+  // Stops the writers and deletes every file written.
+  void Abort();
+
+  class Impl;
+
+ private:
+  explicit SortedIndexWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace credsweep::store
