@@ -4,8 +4,9 @@
 //   BM_RandomLineRead/{4k,thp}   random 64-byte line reads over a 2 GiB buffer, 4 KiB pages vs
 //                                MADV_HUGEPAGE: the ceiling any one-line-per-key lookup can reach
 //   BM_Build/N                   filter build rate (AddBatch, prefetched), keys/s
-//   BM_Lookup{Single,Batch}/N/mode  negative lookups of random keys, 1 thread; mode 0 = file
-//                                mmap, 1 = huge-page anonymous copy. "fpr" = measured positives.
+//   BM_Lookup/keys/thp/batch     negative lookups of random keys, 1 thread; thp 0 = file mmap,
+//                                1 = huge-page anonymous copy; batch 0 = MayContain loop,
+//                                1 = MayContainBatch. fpr_pct = measured false positives.
 // and prints a summary: each lookup rate as a fraction of the ceiling for its page size.
 //
 // Measured on the 2-core KVM build box (Xeon @ 2.80GHz, 48 MiB L3), 2026-11-22,
@@ -79,34 +80,50 @@ uint64_t AnonHugePagesKb() {
 // ---------------------------------------------------------------------------------------------
 // The ceiling: random cache-line reads.
 
-constexpr size_t kBufferBytes = size_t{2} << 30;
-constexpr size_t kLines = kBufferBytes / 64;
+// Sizes of the random-read buffers: 2 GiB as DESIGN.md states the ceiling, plus exactly the
+// body size of each benchmarked filter (2 bytes per key at 16 bits/key), because the ceiling
+// depends on the footprint: a 200 MB buffer's page tables (400 KB) stay in cache and a quarter
+// of it fits in this box's 48 MiB L3, a 2 GB one's do not.
+constexpr int64_t kGiB2 = int64_t{2} << 30;
+
+std::string SizeLabel(uint64_t bytes) {
+  if (bytes == static_cast<uint64_t>(kGiB2)) return "2GiB";
+  return std::to_string(bytes / 1'000'000) + "MB";
+}
+std::string ModeLabel(bool huge) { return huge ? "thp" : "4k"; }
 
 struct Buffer {
   void* base = nullptr;
+  size_t map_bytes = 0;
   size_t bytes = 0;
   const uint64_t* lines = nullptr;
   bool huge = false;
   ~Buffer() {
-    if (base) ::munmap(base, bytes);
+    if (base) ::munmap(base, map_bytes);
   }
 };
 
-// One buffer alive at a time (2 GiB each).
-Buffer* GetBuffer(bool huge) {
+// One buffer alive at a time (up to 2 GiB each); released before filters are built.
+std::unique_ptr<Buffer>& CurrentBuffer() {
   static std::unique_ptr<Buffer> buf;
-  if (buf && buf->huge == huge) return buf.get();
+  return buf;
+}
+Buffer* GetBuffer(size_t bytes, bool huge) {
+  std::unique_ptr<Buffer>& buf = CurrentBuffer();
+  if (buf && buf->huge == huge && buf->bytes == bytes) return buf.get();
   buf.reset();
   auto b = std::make_unique<Buffer>();
   constexpr size_t kHuge = size_t{2} << 20;
-  b->bytes = kBufferBytes + kHuge;
-  b->base = ::mmap(nullptr, b->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  b->map_bytes = bytes + 2 * kHuge;
+  b->base = ::mmap(nullptr, b->map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
   if (b->base == MAP_FAILED) return nullptr;
   auto* p = reinterpret_cast<uint8_t*>(
       (reinterpret_cast<uintptr_t>(b->base) + kHuge - 1) & ~(kHuge - 1));
-  ::madvise(p, kBufferBytes, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-  std::memset(p, 1, kBufferBytes);  // fault every page in before timing
+  ::madvise(p, bytes + kHuge, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+  std::memset(p, 1, bytes);  // fault every page in before timing
   b->lines = reinterpret_cast<const uint64_t*>(p);
+  b->bytes = bytes;
   b->huge = huge;
   buf = std::move(b);
   return buf.get();
@@ -116,12 +133,14 @@ Buffer* GetBuffer(bool huge) {
 // comes from the key), in windows of 16 with explicit prefetch, then read. This is the same
 // access pattern as MayContainBatch minus the bit tests, i.e. the best it can do.
 void BM_RandomLineRead(benchmark::State& state) {
-  const bool huge = state.range(0) != 0;
-  Buffer* buf = GetBuffer(huge);
+  const size_t bytes = static_cast<size_t>(state.range(0));
+  const bool huge = state.range(1) != 0;
+  Buffer* buf = GetBuffer(bytes, huge);
   if (buf == nullptr) {
-    state.SkipWithError("cannot allocate 2 GiB");
+    state.SkipWithError("cannot allocate the buffer");
     return;
   }
+  const uint64_t lines = bytes / 64;
   KeyGen gen{123};
   uint64_t sum = 0;
   constexpr size_t kReads = 1 << 20;
@@ -131,7 +150,7 @@ void BM_RandomLineRead(benchmark::State& state) {
       const uint64_t* p[16];
       for (int j = 0; j < 16; ++j) {
         const uint64_t line =
-            static_cast<uint64_t>((static_cast<unsigned __int128>(gen.Next()) * kLines) >> 64);
+            static_cast<uint64_t>((static_cast<unsigned __int128>(gen.Next()) * lines) >> 64);
         p[j] = buf->lines + line * 8;
         __builtin_prefetch(p[j], 0, 0);
       }
@@ -142,34 +161,36 @@ void BM_RandomLineRead(benchmark::State& state) {
   const double secs = ThreadCpuSeconds() - t0;
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kReads));
   state.counters["huge_pages_MiB"] = static_cast<double>(AnonHugePagesKb()) / 1024;
-  Rates()[huge ? "ceiling_thp" : "ceiling_4k"] =
+  Rates()["ceiling " + SizeLabel(bytes) + " " + ModeLabel(huge)] =
       static_cast<double>(state.iterations() * kReads) / secs;
 }
-BENCHMARK(BM_RandomLineRead)->Arg(0)->Arg(1)->ArgName("thp")->MinTime(2.0);
 
-// Plain dependent-free load loop with no software prefetch: what the out-of-order core finds
-// on its own (for comparison with BM_LookupSingle).
+// The same reads as a plain loop with no software prefetch: what the out-of-order core finds on
+// its own (compare with BM_LookupSingle). 2 GiB only.
 void BM_RandomLineReadNoPrefetch(benchmark::State& state) {
-  const bool huge = state.range(0) != 0;
-  Buffer* buf = GetBuffer(huge);
+  const size_t bytes = static_cast<size_t>(state.range(0));
+  const bool huge = state.range(1) != 0;
+  Buffer* buf = GetBuffer(bytes, huge);
   if (buf == nullptr) {
-    state.SkipWithError("cannot allocate 2 GiB");
+    state.SkipWithError("cannot allocate the buffer");
     return;
   }
+  const uint64_t lines = bytes / 64;
   KeyGen gen{321};
   uint64_t sum = 0;
   constexpr size_t kReads = 1 << 20;
   for (auto _ : state) {
     for (size_t i = 0; i < kReads; ++i) {
       const uint64_t line =
-          static_cast<uint64_t>((static_cast<unsigned __int128>(gen.Next()) * kLines) >> 64);
+          static_cast<uint64_t>((static_cast<unsigned __int128>(gen.Next()) * lines) >> 64);
       sum += buf->lines[line * 8];
     }
     benchmark::DoNotOptimize(sum);
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kReads));
 }
-BENCHMARK(BM_RandomLineReadNoPrefetch)->Arg(0)->Arg(1)->ArgName("thp")->MinTime(2.0);
+BENCHMARK(BM_RandomLineReadNoPrefetch)->Args({kGiB2, 0})->Args({kGiB2, 1})
+    ->ArgNames({"bytes", "thp"})->MinTime(2.0);
 
 // ---------------------------------------------------------------------------------------------
 // Filters.
@@ -229,6 +250,7 @@ Filter* GetFilter(uint64_t n, LoadMode mode) {
   static uint64_t open_n = 0;
   if (open && open_n == n && open->load_mode() == mode) return open.get();
   open.reset();
+  CurrentBuffer().reset();
   if (!files.count(n)) {
     auto b = FilterBuilder::Create({.key_type = KeyType::kNtlm, .expected_keys = n, .seed = 5});
     if (!b.ok()) return nullptr;
@@ -258,35 +280,19 @@ const std::vector<uint64_t>& QueryKeys() {
   return keys;
 }
 
+// "batch 200MB 4k" for a 100M-key filter opened with mmap (4 KiB pages), matching the
+// ceiling measured over a buffer of the same size and page size.
 std::string LookupName(const char* kind, uint64_t n, LoadMode mode) {
-  return std::string(kind) + "/" + std::to_string(n / 1'000'000) + "M/" +
-         (mode == LoadMode::kMmap ? "mmap" : "thp");
+  return std::string(kind) + " " + SizeLabel(n * 2) + " " +
+         ModeLabel(mode == LoadMode::kHugePageCopy);
 }
 
-void BM_LookupSingle(benchmark::State& state) {
+// Negative lookups of 1M random keys per iteration. batch = 0: a loop of MayContain (the
+// out-of-order core overlaps what it can on its own); batch = 1: one MayContainBatch call.
+void BM_Lookup(benchmark::State& state) {
   const uint64_t n = static_cast<uint64_t>(state.range(0));
   const LoadMode mode = state.range(1) ? LoadMode::kHugePageCopy : LoadMode::kMmap;
-  const Filter* f = GetFilter(n, mode);
-  if (f == nullptr) {
-    state.SkipWithError("cannot build/open filter");
-    return;
-  }
-  const auto* keys = reinterpret_cast<const uint8_t*>(QueryKeys().data());
-  size_t positives = 0;
-  const double t0 = ThreadCpuSeconds();
-  for (auto _ : state) {
-    for (size_t i = 0; i < kQueryKeys; ++i) positives += f->MayContain(keys + i * 16);
-  }
-  const double secs = ThreadCpuSeconds() - t0;
-  const double total = static_cast<double>(state.iterations() * kQueryKeys);
-  state.SetItemsProcessed(static_cast<int64_t>(total));
-  state.counters["fpr_pct"] = 100.0 * static_cast<double>(positives) / total;
-  Rates()[LookupName("single", n, mode)] = total / secs;
-}
-
-void BM_LookupBatch(benchmark::State& state) {
-  const uint64_t n = static_cast<uint64_t>(state.range(0));
-  const LoadMode mode = state.range(1) ? LoadMode::kHugePageCopy : LoadMode::kMmap;
+  const bool batch = state.range(2) != 0;
   const Filter* f = GetFilter(n, mode);
   if (f == nullptr) {
     state.SkipWithError("cannot build/open filter");
@@ -297,8 +303,12 @@ void BM_LookupBatch(benchmark::State& state) {
   size_t positives = 0;
   const double t0 = ThreadCpuSeconds();
   for (auto _ : state) {
-    f->MayContainBatch(keys, kQueryKeys, out.get());
-    for (size_t i = 0; i < kQueryKeys; ++i) positives += out[i];
+    if (batch) {
+      f->MayContainBatch(keys, kQueryKeys, out.get());
+      for (size_t i = 0; i < kQueryKeys; ++i) positives += out[i];
+    } else {
+      for (size_t i = 0; i < kQueryKeys; ++i) positives += f->MayContain(keys + i * 16);
+    }
   }
   const double secs = ThreadCpuSeconds() - t0;
   const double total = static_cast<double>(state.iterations() * kQueryKeys);
@@ -306,19 +316,30 @@ void BM_LookupBatch(benchmark::State& state) {
   state.counters["fpr_pct"] = 100.0 * static_cast<double>(positives) / total;
   state.counters["expected_fpr_pct"] = 100.0 * f->expected_fpr();
   state.counters["huge_pages_MiB"] = static_cast<double>(AnonHugePagesKb()) / 1024;
-  Rates()[LookupName("batch", n, mode)] = total / secs;
+  Rates()[LookupName(batch ? "batch" : "single", n, mode)] = total / secs;
 }
+
+// Filter sizes: 1M keys (2 MB, in cache: the compute-bound reference), 10M (20 MB, fits this
+// box's 48 MiB L3), 100M (200 MB), 1000M (2 GB, the ~1e9-key corpora DESIGN.md plans for).
+constexpr int64_t kFilterKeys[] = {1'000'000, 10'000'000, 100'000'000, 1'000'000'000};
 
 // Lookups are ordered so each filter is built once and each mode opened once.
 void LookupArgs(benchmark::internal::Benchmark* b) {
-  for (int64_t n : {10'000'000, 100'000'000}) {
-    for (int64_t mode : {0, 1}) b->Args({n, mode});
+  for (int64_t n : kFilterKeys) {
+    for (int64_t mode : {0, 1}) {
+      for (int64_t batch : {0, 1}) b->Args({n, mode, batch});
+    }
   }
 }
-BENCHMARK(BM_LookupSingle)->Apply(LookupArgs)->ArgNames({"keys", "thp"})
-    ->MinTime(2.0);
-BENCHMARK(BM_LookupBatch)->Apply(LookupArgs)->ArgNames({"keys", "thp"})
-    ->MinTime(2.0);
+void CeilingArgs(benchmark::internal::Benchmark* b) {
+  for (int64_t n : kFilterKeys) {
+    if (n < 10'000'000) continue;  // in-cache: no memory ceiling to compare with
+    for (int64_t mode : {0, 1}) b->Args({n * 2, mode});
+  }
+  for (int64_t mode : {0, 1}) b->Args({kGiB2, mode});
+}
+BENCHMARK(BM_RandomLineRead)->Apply(CeilingArgs)->ArgNames({"bytes", "thp"})->MinTime(2.0);
+BENCHMARK(BM_Lookup)->Apply(LookupArgs)->ArgNames({"keys", "thp", "batch"})->MinTime(2.0);
 
 }  // namespace
 
@@ -330,19 +351,16 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(BenchDir());
 
   const auto& r = Rates();
-  std::printf("\nSummary (M lookups/s, 1 thread; fraction of the random-line-read ceiling for the "
-              "same page size):\n");
+  std::printf("\nSummary: M random line reads or lookups per CPU-second, 1 thread; each lookup rate "
+              "as a fraction of the random-line-read ceiling for the same footprint and page "
+              "size (4k = file mmap, thp = huge-page copy):\n");
   for (const auto& [name, rate] : r) {
-    if (name.rfind("ceiling", 0) == 0) {
-      std::printf("  %-22s %7.2f M/s\n", name.c_str(), rate / 1e6);
-      continue;
-    }
-    const bool thp = name.size() >= 3 && name.compare(name.size() - 3, 3, "thp") == 0;
-    const auto c = r.find(thp ? "ceiling_thp" : "ceiling_4k");
-    if (c == r.end()) {
+    const auto space = name.find(' ');
+    const auto c = r.find("ceiling" + name.substr(space));
+    if (name.rfind("ceiling", 0) == 0 || c == r.end()) {
       std::printf("  %-22s %7.2f M/s\n", name.c_str(), rate / 1e6);
     } else {
-      std::printf("  %-22s %7.2f M/s  = %5.1f %% of %s\n", name.c_str(), rate / 1e6,
+      std::printf("  %-22s %7.2f M/s = %5.1f %% of %s\n", name.c_str(), rate / 1e6,
                   100.0 * rate / c->second, c->first.c_str());
     }
   }

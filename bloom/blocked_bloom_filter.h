@@ -213,6 +213,7 @@ class Filter {
   int probes_ = 0;
   uint64_t seed_ = 0;
   LoadMode mode_ = LoadMode::kMmap;
+  bool use_avx512_ = false;           // CPU check done once at Open (same answers either way)
   const uint64_t* blocks_ = nullptr;  // block_count_ * 8 words, 64-byte aligned
   void* map_base_ = nullptr;          // what to munmap
   size_t map_bytes_ = 0;

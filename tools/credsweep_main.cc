@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   credsweep::CommandContext ctx;
   // SUBCOMMANDS (one line each; keep this list in the order of the monthly job)
+  credsweep::SetupAuditCommand(app, ctx);
+  credsweep::SetupCorpusCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -51,8 +51,11 @@ bool IsDisabled(const Config& cfg, const char* id) {
 // A copy of hashes for one LookupBatch, in sodium_malloc'd memory wiped on destruction.
 class SecureHashBatch {
  public:
+  // sodium_init() must precede sodium_malloc (it learns the page size); it is idempotent.
   explicit SecureHashBatch(size_t n)
-      : n_(n), p_(n ? static_cast<NtHash*>(sodium_allocarray(n, sizeof(NtHash))) : nullptr) {}
+      : n_(n),
+        p_(n && sodium_init() >= 0 ? static_cast<NtHash*>(sodium_allocarray(n, sizeof(NtHash)))
+                                   : nullptr) {}
   ~SecureHashBatch() {
     if (p_) sodium_free(p_);  // zeroes the memory
   }

@@ -235,7 +235,7 @@ std::string TrendSvg(const std::vector<RunRecord>& runs_in) {
   char buf[256];
   std::string s = "<svg class=\"trend\" viewBox=\"0 0 " + std::to_string(w) + " " +
                   std::to_string(h) +
-                  "\" role=\"img\" aria-label=\"Findings per run\" xmlns=\"http://www.w3.org/2000/svg\">";
+                  "\" role=\"img\" aria-label=\"Findings per run\">";
   for (uint64_t v = 0; v <= axis; v += step) {
     std::snprintf(buf, sizeof buf,
                   "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"

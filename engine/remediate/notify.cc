@@ -1,0 +1,530 @@
+#include "engine/remediate/notify.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "engine/base/file_util.h"
+#include "engine/base/time_util.h"
+#include "engine/remediate/enforce.h"
+#include "engine/remediate/mime.h"
+#include "engine/remediate/notify_templates.h"
+
+namespace credsweep {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kOwnerVars[] = {"owner", "accounts", "count", "month",
+                                      "date",  "run_id",   "from"};
+constexpr const char* kUserVars[] = {"name", "account", "reason", "month", "date", "run_id", "from"};
+
+struct RuleText {
+  const char* finding;
+  const char* todo;
+  const char* user_reason;
+};
+
+// Per-language explanation of the rules notify is about; others fall back to the report.
+RuleText TextFor(const std::string& lang, const std::string& rule) {
+  const bool da = lang == "da";
+  if (rule == "leaked-password") {
+    return da ? RuleText{"adgangskoden findes på en liste over lækkede adgangskoder",
+                         "skift til en ny, lang og unik adgangskode, og opdatér den alle steder, "
+                         "hvor kontoen bruges",
+                         "findes på en liste over lækkede adgangskoder"}
+              : RuleText{"the password is on a list of leaked passwords",
+                         "change it to a new, long, unique password and update it everywhere "
+                         "the account is used",
+                         "is on a list of leaked passwords"};
+  }
+  if (rule == "empty-password") {
+    return da ? RuleText{"adgangskoden er tom", "sæt en lang og unik adgangskode", "er tom"}
+              : RuleText{"the password is empty", "set a long, unique password", "is empty"};
+  }
+  return da ? RuleText{"se credsweep-rapporten", "se credsweep-rapporten",
+                       "skal skiftes (se credsweep-rapporten)"}
+            : RuleText{"see the credsweep report", "see the credsweep report",
+                       "must be changed (see the credsweep report)"};
+}
+
+std::string RenderAccountList(const std::string& lang, const std::vector<NotifyAccount>& accts) {
+  const bool da = lang == "da";
+  std::string out;
+  for (const auto& a : accts) {
+    out += "  - " + a.account + "\n";
+    out += "    DN: " + a.dn + "\n";
+    for (const auto& r : a.rules) {
+      RuleText t = TextFor(lang, r);
+      out += std::string(da ? "    Fund: " : "    Finding: ") + t.finding + " (" + r + ")\n";
+      out += std::string(da ? "    Gør dette: " : "    What to do: ") + t.todo + "\n";
+    }
+    if (a.protected_account) {
+      out += da ? "    Bemærk: beskyttet konto; credsweep ændrer den aldrig\n"
+                : "    Note: protected account; credsweep never changes it\n";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string Hex(const uint8_t* p, size_t n) {
+  std::string out(n * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), p, n);
+  out.pop_back();
+  return out;
+}
+
+std::string MessageId(const std::string& run_id, const std::string& to, const std::string& kind,
+                      const std::vector<NotifyAccount>& accts) {
+  std::vector<std::string> keys;
+  for (const auto& a : accts) {
+    std::string k = a.dn + "|";
+    for (const auto& r : a.rules) k += r + ",";
+    keys.push_back(k);
+  }
+  std::sort(keys.begin(), keys.end());
+  std::string material = run_id + '\0' + to + '\0' + kind + '\0';
+  for (const auto& k : keys) material += k + '\n';
+  uint8_t h[16];
+  crypto_generichash(h, sizeof(h), reinterpret_cast<const uint8_t*>(material.data()),
+                     material.size(), nullptr, 0);
+  return Hex(h, sizeof(h));
+}
+
+// Built-in or overriding template text and its origin (for error messages).
+Result<std::pair<std::string, std::string>> LoadTemplate(const NotifyConfig& cfg,
+                                                         const std::string& kind) {
+  const std::string file = kind + "." + cfg.language + ".txt";
+  if (!cfg.template_dir.empty()) {
+    const std::string path = ResolvePath(cfg.template_dir, file);
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) {
+      CS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+      return std::make_pair(text, path);
+    }
+  }
+  const bool da = cfg.language == "da";
+  if (cfg.language != "en" && !da) {
+    return Status::InvalidArgument("[notify] language \"" + cfg.language +
+                                   "\" has no built-in templates (\"en\" or \"da\")");
+  }
+  const char* text = kind == "owner_digest" ? (da ? internal::kOwnerDigestDa : internal::kOwnerDigestEn)
+                                            : (da ? internal::kUserDa : internal::kUserEn);
+  return std::make_pair(std::string(text), "built-in " + file);
+}
+
+// Splits "Subject: ...\n\nbody" and renders both.
+Status RenderMessage(const std::pair<std::string, std::string>& tmpl,
+                     const std::map<std::string, std::string>& vars, NotifyMessage* m) {
+  const std::string& text = tmpl.first;
+  std::string norm;
+  norm.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    norm += text[i];
+  }
+  const std::string prefix = "Subject:";
+  size_t eol = norm.find('\n');
+  if (norm.rfind(prefix, 0) != 0 || eol == std::string::npos) {
+    return Status::InvalidArgument(tmpl.second + ": the first line must be \"Subject: ...\"");
+  }
+  std::string subject = norm.substr(prefix.size(), eol - prefix.size());
+  subject.erase(0, subject.find_first_not_of(" \t"));
+  size_t body_start = eol + 1;
+  if (body_start < norm.size() && norm[body_start] == '\n') ++body_start;
+  CS_ASSIGN_OR_RETURN(m->subject, RenderTemplate(subject, vars, tmpl.second));
+  CS_ASSIGN_OR_RETURN(m->body, RenderTemplate(norm.substr(body_start), vars, tmpl.second));
+  for (char& c : m->subject) {
+    if (c == '\n' || c == '\r') c = ' ';  // a value must not open a new header
+  }
+  return Status::Ok();
+}
+
+std::string MonthOf(const FindingsDocument& doc, int64_t now) {
+  if (doc.run.started_at.size() >= 7) return doc.run.started_at.substr(0, 7);
+  return FormatUtcDate(now).substr(0, 7);
+}
+
+bool Exists(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+std::set<std::string> LoadLedger(const std::string& path) {
+  std::set<std::string> ids;
+  auto text = ReadFile(path);
+  if (!text.ok()) return ids;
+  size_t start = 0;
+  while (start < text->size()) {
+    size_t nl = text->find('\n', start);
+    if (nl == std::string::npos) break;  // a torn last line was never confirmed as sent
+    try {
+      json j = json::parse(text->substr(start, nl - start));
+      if (j.contains("id") && j["id"].is_string()) ids.insert(j["id"].get<std::string>());
+    } catch (const json::exception&) {
+    }
+    start = nl + 1;
+  }
+  return ids;
+}
+
+Status AppendLine(const std::string& path, const std::string& line) {
+  CS_RETURN_IF_ERROR(MakeDirs(DirName(path)));
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
+  const std::string data = line + "\n";
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::FromErrno("cannot write " + path, err);
+    }
+    off += static_cast<size_t>(n);
+  }
+  const bool synced = ::fdatasync(fd) == 0;
+  ::close(fd);
+  if (!synced) return Status::FromErrno("cannot flush " + path, errno);
+  return Status::Ok();
+}
+
+// Pending message ids in the outbox, sorted (deterministic send order).
+Result<std::vector<std::string>> PendingIds(const std::string& outbox) {
+  std::vector<std::string> ids;
+  DIR* d = ::opendir(outbox.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) return ids;
+    return Status::FromErrno("cannot list " + outbox, errno);
+  }
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".eml") == 0) {
+      ids.push_back(name.substr(0, name.size() - 4));
+    }
+  }
+  ::closedir(d);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+Status MoveToSent(const std::string& outbox, const std::string& id) {
+  const std::string sent = outbox + "/sent";
+  CS_RETURN_IF_ERROR(MakeDirs(sent));
+  for (const char* ext : {".json", ".eml"}) {
+    const std::string from = outbox + "/" + id + ext;
+    const std::string to = sent + "/" + id + ext;
+    if (Exists(from) && ::rename(from.c_str(), to.c_str()) != 0) {
+      return Status::FromErrno("cannot move " + from + " to " + sent, errno);
+    }
+  }
+  CS_RETURN_IF_ERROR(SyncDir(sent));
+  return SyncDir(outbox);
+}
+
+json MetaJson(const NotifyMessage& m, const std::string& from, const std::string& run_id) {
+  json accts = json::array();
+  for (const auto& a : m.accounts) {
+    accts.push_back({{"account", a.account}, {"dn", a.dn}, {"rules", a.rules}});
+  }
+  return json{{"id", m.id}, {"kind", m.kind}, {"to", m.to}, {"from", from},
+              {"run", run_id}, {"accounts", accts}};
+}
+
+}  // namespace
+
+const char* MessageOutcomeName(MessageOutcome o) {
+  switch (o) {
+    case MessageOutcome::kWritten: return "written";
+    case MessageOutcome::kPending: return "pending";
+    case MessageOutcome::kAlreadySent: return "already-sent";
+    case MessageOutcome::kSent: return "sent";
+    case MessageOutcome::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+Result<std::string> RenderTemplate(const std::string& tmpl,
+                                   const std::map<std::string, std::string>& vars,
+                                   const std::string& origin) {
+  std::string out;
+  size_t pos = 0;
+  int line = 1;
+  while (pos < tmpl.size()) {
+    size_t open = tmpl.find("{{", pos);
+    if (open == std::string::npos) {
+      out.append(tmpl, pos, std::string::npos);
+      break;
+    }
+    line += static_cast<int>(std::count(tmpl.begin() + pos, tmpl.begin() + open, '\n'));
+    out.append(tmpl, pos, open - pos);
+    size_t close = tmpl.find("}}", open + 2);
+    if (close == std::string::npos || tmpl.find('\n', open) < close) {
+      return Status::InvalidArgument(origin + ":" + std::to_string(line) +
+                                     ": unclosed placeholder \"{{\"");
+    }
+    std::string name = tmpl.substr(open + 2, close - open - 2);
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    auto it = vars.find(name);
+    if (it == vars.end()) {
+      std::string known;
+      for (const auto& [k, v] : vars) known += (known.empty() ? "" : ", ") + k;
+      return Status::InvalidArgument(origin + ":" + std::to_string(line) +
+                                     ": unknown placeholder {{" + name + "}} (known: " + known +
+                                     ")");
+    }
+    out += it->second;
+    pos = close + 2;
+  }
+  return out;
+}
+
+Result<ComposedNotifications> ComposeNotifications(const Config& config,
+                                                   const FindingsDocument& doc) {
+  CS_ASSIGN_OR_RETURN(DirectoryFlavor flavor, ParseDirectoryFlavor(config.directory.flavor));
+  CS_ASSIGN_OR_RETURN(EnforcePlan plan, PlanEnforcement(config.remediation, flavor, doc));
+  const NotifyConfig& nc = config.notify;
+  const int64_t now = NowUnix();
+  const std::string month = MonthOf(doc, now);
+  const std::string date = FormatUtcDate(now);
+
+  std::map<std::string, const AccountSummary*> by_dn;
+  for (const auto& a : doc.accounts) by_dn[a.dn] = &a;
+
+  ComposedNotifications out;
+  // Owner digests, grouped by recipient in first-seen order.
+  std::vector<std::string> owners;
+  std::map<std::string, std::vector<NotifyAccount>> by_owner;
+  for (const auto& s : plan.skips) {
+    if (s.reason_code != "service" && s.reason_code != "protected") continue;
+    auto it = by_dn.find(s.dn);
+    std::string owner = it != by_dn.end() ? it->second->owner_mail : "";
+    if (owner.empty()) owner = nc.fallback_to;
+    if (owner.empty()) {
+      out.unaddressed.push_back({s.account, s.dn,
+                                 "no owner found (managedBy, manager, owner_map) and [notify] "
+                                 "fallback_to is not set"});
+      continue;
+    }
+    if (!IsPlausibleMailAddress(owner)) {
+      out.unaddressed.push_back({s.account, s.dn, "owner address \"" + owner + "\" is not usable"});
+      continue;
+    }
+    if (!by_owner.count(owner)) owners.push_back(owner);
+    by_owner[owner].push_back(NotifyAccount{s.account, s.dn, s.rules, s.reason_code == "protected"});
+  }
+  if (!owners.empty()) {
+    CS_ASSIGN_OR_RETURN(auto tmpl, LoadTemplate(nc, "owner_digest"));
+    for (const auto& owner : owners) {
+      NotifyMessage m;
+      m.kind = "owner-digest";
+      m.to = owner;
+      m.accounts = by_owner[owner];
+      std::map<std::string, std::string> vars{{"owner", owner},
+                                              {"accounts", RenderAccountList(nc.language, m.accounts)},
+                                              {"count", std::to_string(m.accounts.size())},
+                                              {"month", month},
+                                              {"date", date},
+                                              {"run_id", doc.run.id},
+                                              {"from", nc.from}};
+      CS_RETURN_IF_ERROR(RenderMessage(tmpl, vars, &m));
+      m.id = MessageId(doc.run.id, m.to, m.kind, m.accounts);
+      out.messages.push_back(std::move(m));
+    }
+  }
+  if (nc.users && !plan.changes.empty()) {
+    CS_ASSIGN_OR_RETURN(auto tmpl, LoadTemplate(nc, "user"));
+    for (const auto& c : plan.changes) {
+      auto it = by_dn.find(c.dn);
+      if (it == by_dn.end() || !IsPlausibleMailAddress(it->second->mail)) continue;
+      const AccountSummary& a = *it->second;
+      NotifyMessage m;
+      m.kind = "user";
+      m.to = a.mail;
+      m.accounts = {NotifyAccount{c.account, c.dn, c.rules, false}};
+      std::map<std::string, std::string> vars{
+          {"name", a.display_name.empty() ? a.account : a.display_name},
+          {"account", a.account},
+          {"reason", TextFor(nc.language, c.rules.empty() ? "" : c.rules.front()).user_reason},
+          {"month", month},
+          {"date", date},
+          {"run_id", doc.run.id},
+          {"from", nc.from}};
+      CS_RETURN_IF_ERROR(RenderMessage(tmpl, vars, &m));
+      m.id = MessageId(doc.run.id, m.to, m.kind, m.accounts);
+      out.messages.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
+std::string RenderEml(const NotifyMessage& m, const std::string& from, int64_t now_unix) {
+  const size_t at = from.find('@');
+  const std::string domain = at == std::string::npos ? "credsweep.invalid" : from.substr(at + 1);
+  std::string eml;
+  eml += "Date: " + Rfc5322Date(now_unix) + "\r\n";
+  eml += "From: " + from + "\r\n";
+  eml += "To: " + m.to + "\r\n";
+  eml += "Subject: " + EncodeHeaderText(m.subject) + "\r\n";
+  eml += "Message-ID: <" + m.id + "@" + domain + ">\r\n";
+  eml += "MIME-Version: 1.0\r\n";
+  eml += "Content-Type: text/plain; charset=utf-8\r\n";
+  eml += "Content-Transfer-Encoding: quoted-printable\r\n";
+  eml += "Auto-Submitted: auto-generated\r\n";  // RFC 3834: no auto-replies, please
+  eml += "X-Credsweep-Kind: " + m.kind + "\r\n";
+  eml += "\r\n";
+  eml += EncodeQuotedPrintable(m.body);
+  if (eml.size() < 2 || eml.compare(eml.size() - 2, 2, "\r\n") != 0) eml += "\r\n";
+  return eml;
+}
+
+Result<NotifyReport> RunNotify(const Config& config, const FindingsDocument& doc,
+                               const std::string& findings_dir, const NotifyOptions& options) {
+  if (!IsPlausibleMailAddress(config.notify.from)) {
+    return Status::InvalidArgument("[notify] from \"" + config.notify.from +
+                                   "\" is not a usable address");
+  }
+  CS_ASSIGN_OR_RETURN(ComposedNotifications composed, ComposeNotifications(config, doc));
+  const int64_t now = options.now_unix.value_or(NowUnix());
+  const std::string outbox = ResolvePath(findings_dir, "outbox");
+  const std::string state = config.run.state_dir.empty() ? "credsweep-state" : config.run.state_dir;
+  const std::string ledger_path = ResolvePath(state, "notify-sent.jsonl");
+  CS_RETURN_IF_ERROR(MakeDirs(outbox));
+  std::set<std::string> ledger = LoadLedger(ledger_path);
+
+  NotifyReport rep;
+  rep.unaddressed = composed.unaddressed;
+  std::map<std::string, size_t> index;  // id -> position in rep.messages
+  for (const auto& m : composed.messages) {
+    MessageResult r{m.id, m.kind, m.to, MessageOutcome::kWritten, ""};
+    const std::string eml_path = outbox + "/" + m.id + ".eml";
+    if (ledger.count(m.id) || Exists(outbox + "/sent/" + m.id + ".eml")) {
+      r.outcome = MessageOutcome::kAlreadySent;
+    } else if (Exists(eml_path)) {
+      r.outcome = MessageOutcome::kPending;
+    } else {
+      // The envelope first: an .eml is only pending once its metadata exists.
+      CS_RETURN_IF_ERROR(WriteFileAtomic(outbox + "/" + m.id + ".json",
+                                         MetaJson(m, config.notify.from, doc.run.id).dump(2) + "\n"));
+      CS_RETURN_IF_ERROR(WriteFileAtomic(eml_path, RenderEml(m, config.notify.from, now)));
+    }
+    index[m.id] = rep.messages.size();
+    rep.messages.push_back(std::move(r));
+  }
+
+  if (options.send) {
+    std::unique_ptr<Mailer> mailer;
+    if (options.mailer) {
+      CS_ASSIGN_OR_RETURN(mailer, options.mailer());
+    } else {
+      CS_ASSIGN_OR_RETURN(std::unique_ptr<SmtpClient> smtp,
+                          SmtpClient::Create(config.smtp, config.notify.from));
+      mailer = std::move(smtp);
+    }
+    std::unique_ptr<ActionLog> log;
+    if (options.open_log) {
+      CS_ASSIGN_OR_RETURN(log, options.open_log(mailer->Identity()));
+    } else {
+      CS_ASSIGN_OR_RETURN(log, OpenConfiguredActionLog(config, mailer->Identity()));
+    }
+    CS_RETURN_IF_ERROR(log->CheckTail());
+
+    CS_ASSIGN_OR_RETURN(std::vector<std::string> pending, PendingIds(outbox));
+    bool server_down = false;
+    for (const auto& id : pending) {
+      auto pos = index.find(id);
+      if (pos == index.end()) {
+        index[id] = rep.messages.size();
+        rep.messages.push_back(MessageResult{id, "", "", MessageOutcome::kPending, "left from an earlier run"});
+        pos = index.find(id);
+      }
+      MessageResult& r = rep.messages[pos->second];
+      if (ledger.count(id)) {  // delivered before; only the move was interrupted
+        CS_RETURN_IF_ERROR(MoveToSent(outbox, id));
+        r.outcome = MessageOutcome::kAlreadySent;
+        continue;
+      }
+      auto meta_text = ReadFile(outbox + "/" + id + ".json");
+      json meta;
+      try {
+        if (meta_text.ok()) meta = json::parse(*meta_text);
+      } catch (const json::exception&) {
+      }
+      if (!meta.is_object() || !meta.contains("to") || !meta.contains("from")) {
+        r.outcome = MessageOutcome::kFailed;
+        r.message = "its envelope file " + id + ".json is missing or damaged; re-run notify "
+                    "without --send to rewrite it";
+        continue;
+      }
+      r.to = meta.value("to", "");
+      r.kind = meta.value("kind", "");
+      if (server_down) {
+        r.outcome = MessageOutcome::kPending;
+        r.message = "not tried: the server was unavailable";
+        continue;
+      }
+      CS_ASSIGN_OR_RETURN(std::string eml, ReadFile(outbox + "/" + id + ".eml"));
+      std::string accounts;
+      std::string dns;
+      std::set<std::string> rules;
+      for (const auto& a : meta.value("accounts", json::array())) {
+        accounts += (accounts.empty() ? "" : ",") + a.value("account", "");
+        for (const auto& rr : a.value("rules", json::array())) rules.insert(rr.get<std::string>());
+      }
+      std::string rule_list;
+      for (const auto& rr : rules) rule_list += (rule_list.empty() ? "" : ",") + rr;
+      const std::string run_id = meta.value("run", doc.run.id);
+
+      Status s = mailer->Send(meta.value("from", config.notify.from), r.to, eml);
+      if (s.ok()) {
+        CS_RETURN_IF_ERROR(AppendLine(ledger_path, json{{"id", id},
+                                                        {"to", r.to},
+                                                        {"kind", r.kind},
+                                                        {"run", run_id},
+                                                        {"sent_at", FormatUtcIso(now)}}
+                                                       .dump()));
+        ledger.insert(id);
+        CS_RETURN_IF_ERROR(MoveToSent(outbox, id));
+        r.outcome = MessageOutcome::kSent;
+        r.message.clear();
+        CS_ASSIGN_OR_RETURN(AppendedEntry e,
+                            log->Append(ActionRecord{run_id, "notify-sent", r.to, accounts,
+                                                     rule_list, r.kind + " message " + id},
+                                        options.now_unix));
+        rep.log_head = e.hash;
+      } else {
+        r.outcome = MessageOutcome::kFailed;
+        r.message = s.message();
+        if (s.code() == StatusCode::kUnavailable) server_down = true;
+        CS_ASSIGN_OR_RETURN(AppendedEntry e,
+                            log->Append(ActionRecord{run_id, "notify-failed", r.to, accounts,
+                                                     rule_list, r.kind + " message " + id +
+                                                         " stays pending: " + s.message()},
+                                        options.now_unix));
+        rep.log_head = e.hash;
+      }
+    }
+  }
+  for (const auto& r : rep.messages) {
+    switch (r.outcome) {
+      case MessageOutcome::kWritten: ++rep.written; break;
+      case MessageOutcome::kPending: ++rep.pending; break;
+      case MessageOutcome::kAlreadySent: ++rep.already_sent; break;
+      case MessageOutcome::kSent: ++rep.sent; break;
+      case MessageOutcome::kFailed: ++rep.failed; break;
+    }
+  }
+  return rep;
+}
+
+}  // namespace credsweep

@@ -1,0 +1,95 @@
+// The monthly job behind `credsweep run --config FILE`: audit -> enforce -> notify -> report,
+// under a lock, leaving a run record behind as evidence.
+//
+//   CS_ASSIGN_OR_RETURN(Config cfg, LoadConfig("credsweep.toml"));
+//   CS_ASSIGN_OR_RETURN(RunJobResult r, RunMonthlyJob(cfg, RunJobOptions{}));
+//   // r.report_path is OUT/report.html; r.exit_code is 0 or 1.
+//
+// Order and what each stage gets:
+//   0. RunLock on [run] state_dir (run_lock.h): a second concurrent run is refused.
+//   1. audit   -> OUT/findings.json + findings.csv, OUT = [run] out_dir or
+//                 STATE/reports/<YYYY-MM> (DefaultAuditOutDir). Exceptions are applied by the
+//                 audit ([[exceptions]]), so waived findings arrive marked.
+//   2. enforce -> forced change at next logon: planned only unless apply.
+//   3. notify  -> owner digests: .eml files in OUT/outbox unless apply, then sent over SMTP.
+//   4. report  -> OUT/report.html + OUT/report.json (html_report.h), with the trend drawn from
+//                 every run record including this one.
+//   5. history -> STATE/history/<run-id>.json (run_history.h): corpus versions, accounts
+//                 checked, counts per rule, actions, the action log's head hash, stage states.
+// apply: [run] apply, overridden by RunJobOptions::apply (--apply / --dry-run). A dry run writes
+// nothing to the directory, sends no mail and appends nothing to the action log.
+//
+// Failure policy: a failed lock or audit is an error Status (nothing was checked, so there is
+// no report; a run record with the failed audit stage is still written so the gap shows in the
+// history). A failed enforce or notify stage (directory unreachable, safety cap, no SMTP) does
+// not stop the run: the report and history say which stage failed and why, and exit_code is 1
+// (kExitFound: "a failed action"), as it is when any single action failed.
+//
+// The stages are injected (RunStages) so the orchestration is tested on plain data; the
+// defaults call engine/audit and engine/remediate.
+// Thread-safety: one job per state directory at a time (that is what the lock is for).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "engine/base/status.h"
+#include "engine/config/config.h"
+#include "engine/model/finding.h"
+#include "engine/report/html_report.h"
+#include "engine/report/run_history.h"
+
+namespace credsweep {
+
+// What a remediation stage did, in report terms.
+struct StageResult {
+  std::string state = "ok";  // "ok" | "failed" | "skipped"
+  std::string message;       // one line, no secrets
+  ActionCounts counts;
+  std::vector<ActionRow> rows;
+};
+
+struct RunStages {
+  std::function<Result<FindingsDocument>(const Config&, const std::string& out_dir)> audit;
+  std::function<StageResult(const Config&, const FindingsDocument&, bool apply,
+                            bool allow_mass_change)>
+      enforce;
+  std::function<StageResult(const Config&, const FindingsDocument&, const std::string& out_dir,
+                            bool apply)>
+      notify;
+  // The action log's path as configured, and its head hash ("" when absent or empty).
+  std::function<std::string(const Config&)> log_path;
+  std::function<Result<std::string>(const std::string& log_path)> log_head;
+};
+
+// The real stages: RunAuditJob, RunEnforce, RunNotify, HeadHash.
+RunStages DefaultRunStages();
+
+struct RunJobOptions {
+  std::optional<bool> apply;       // overrides [run] apply when set
+  bool allow_mass_change = false;  // passed to enforce (safety cap)
+  std::function<int64_t()> now;    // default NowUnix
+  std::optional<RunStages> stages; // default DefaultRunStages()
+};
+
+struct RunJobResult {
+  RunRecord record;
+  std::string out_dir;
+  std::string report_path;                 // OUT/report.html
+  std::optional<pid_t> stale_lock_pid;     // a previous run died holding the lock
+  std::vector<std::string> history_warnings;  // unreadable history files
+  int exit_code = kExitOk;                 // 0, or 1 when an action or stage failed
+};
+
+[[nodiscard]] Result<RunJobResult> RunMonthlyJob(const Config& cfg, const RunJobOptions& options);
+
+// The one-line summary a scheduler logs:
+// "credsweep run <id>: dry run, 62 accounts, 45 open findings (12 critical, 9 high),
+//  7 leaked; 6 changes planned, 3 messages in outbox, 0 failed; report <path>"
+std::string OneLineSummary(const RunJobResult& r);
+
+}  // namespace credsweep

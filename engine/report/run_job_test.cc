@@ -1,0 +1,201 @@
+#include "engine/report/run_job.h"
+
+#include <gtest/gtest.h>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+#include "engine/base/file_util.h"
+#include "engine/base/time_util.h"
+#include "engine/report/run_lock.h"
+
+namespace credsweep {
+namespace {
+
+std::string TempDir() {
+  char tmpl[] = "/tmp/cs_run_job_XXXXXX";
+  return mkdtemp(tmpl);
+}
+
+// Plain-data stages: the orchestration is what is under test here; the real stages are proven
+// by their own modules' tests and by tests/integration/test_run_demo.py.
+struct Fake {
+  std::vector<std::string> calls;
+  std::vector<bool> apply_seen;
+  int leaked = 3;
+  bool audit_fails = false;
+  bool enforce_fails = false;
+  int64_t clock = 1793498400;  // 2026-11-01T02:00:00Z
+
+  RunStages Stages() {
+    RunStages s;
+    s.audit = [this](const Config&, const std::string& out) -> Result<FindingsDocument> {
+      calls.push_back("audit:" + out);
+      if (audit_fails) return Status::Unavailable("ldaps://dc1: cannot connect");
+      FindingsDocument doc;
+      doc.run.id = "run-" + std::to_string(clock);
+      doc.run.started_at = FormatUtcIso(clock);
+      doc.run.directory = "ldif:demo";
+      doc.run.accounts_checked = 50;
+      doc.run.corpus_sources = {{"demo", "2026-11", 1000, "2026-11-01T00:00:00Z"}};
+      doc.run.counts = {{"leaked-password", static_cast<uint64_t>(leaked)}};
+      for (int i = 0; i < leaked; ++i) {
+        Finding f;
+        f.rule = "leaked-password";
+        f.requirement = "S12";
+        f.severity = "high";
+        f.account = "user" + std::to_string(i);
+        f.prevalence = 100;
+        doc.findings.push_back(f);
+      }
+      return doc;
+    };
+    s.enforce = [this](const Config&, const FindingsDocument& doc, bool apply, bool) {
+      calls.push_back("enforce");
+      apply_seen.push_back(apply);
+      StageResult r;
+      if (enforce_fails) {
+        r.state = "failed";
+        r.message = "safety cap exceeded";
+        return r;
+      }
+      for (const Finding& f : doc.findings) {
+        (apply ? r.counts.forced : r.counts.planned)++;
+        r.rows.push_back({f.account, "", f.rule, "force change", "", apply ? "done" : "planned"});
+      }
+      return r;
+    };
+    s.notify = [this](const Config&, const FindingsDocument&, const std::string&, bool) {
+      calls.push_back("notify");
+      StageResult r;
+      r.counts.outbox = 1;
+      return r;
+    };
+    s.log_path = [](const Config&) { return std::string("/state/actions.log"); };
+    s.log_head = [](const std::string&) -> Result<std::string> { return std::string("cafe01"); };
+    return s;
+  }
+};
+
+Config MakeConfig(const std::string& dir) {
+  Config cfg;
+  cfg.run.state_dir = dir + "/state";
+  return cfg;
+}
+
+TEST(RunJobTest, RunsStagesInOrderAndWritesReportAndHistory) {
+  const std::string dir = TempDir();
+  Fake fake;
+  RunJobOptions opt;
+  opt.stages = fake.Stages();
+  opt.now = [&] { return fake.clock; };
+  Result<RunJobResult> r = RunMonthlyJob(MakeConfig(dir), opt);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(fake.calls.size(), 3u);
+  EXPECT_EQ(fake.calls[0], "audit:" + dir + "/state/reports/2026-11");
+  EXPECT_EQ(fake.calls[1], "enforce");
+  EXPECT_EQ(fake.calls[2], "notify");
+  EXPECT_EQ(fake.apply_seen, std::vector<bool>{false});  // [run] apply defaults to a dry run
+  EXPECT_EQ(r->exit_code, kExitOk);
+  EXPECT_EQ(r->report_path, dir + "/state/reports/2026-11/report.html");
+  struct stat st {};
+  ASSERT_EQ(stat(r->report_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  Result<RunHistory> h = LoadRunHistory(dir + "/state");
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->runs.size(), 1u);
+  EXPECT_EQ(h->runs[0].CountFor("leaked-password"), 3u);
+  EXPECT_EQ(h->runs[0].actions.planned, 3u);
+  EXPECT_EQ(h->runs[0].log_head_hash, "cafe01");
+  EXPECT_NE(OneLineSummary(*r).find("3 changes planned"), std::string::npos);
+  EXPECT_EQ(OneLineSummary(*r).find('\n'), std::string::npos);
+}
+
+TEST(RunJobTest, SecondMonthAddsAHistoryPointToTheTrend) {
+  const std::string dir = TempDir();
+  Fake fake;
+  RunJobOptions opt;
+  opt.stages = fake.Stages();
+  opt.now = [&] { return fake.clock; };
+  ASSERT_TRUE(RunMonthlyJob(MakeConfig(dir), opt).ok());
+  fake.clock += 30 * 86400;
+  fake.leaked = 1;
+  Result<RunJobResult> r = RunMonthlyJob(MakeConfig(dir), opt);
+  ASSERT_TRUE(r.ok());
+  Result<RunHistory> h = LoadRunHistory(dir + "/state");
+  ASSERT_EQ(h->runs.size(), 2u);
+  EXPECT_EQ(h->runs[0].CountFor("leaked-password"), 3u);
+  EXPECT_EQ(h->runs[1].CountFor("leaked-password"), 1u);
+  Result<std::string> html = ReadFile(r->report_path);
+  ASSERT_TRUE(html.ok());
+  size_t points = 0;
+  for (size_t p = html->find("<circle class=\"s-all\""); p != std::string::npos;
+       p = html->find("<circle class=\"s-all\"", p + 1)) {
+    ++points;
+  }
+  EXPECT_EQ(points, 2u);
+  EXPECT_NE(html->find("longest gap between runs: 30 days (checked at least monthly)"),
+            std::string::npos);
+}
+
+TEST(RunJobTest, ApplyOverrideReachesTheStages) {
+  const std::string dir = TempDir();
+  Fake fake;
+  RunJobOptions opt;
+  opt.stages = fake.Stages();
+  opt.apply = true;
+  Result<RunJobResult> r = RunMonthlyJob(MakeConfig(dir), opt);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(fake.apply_seen, std::vector<bool>{true});
+  EXPECT_TRUE(r->record.apply);
+  EXPECT_EQ(r->record.actions.forced, 3u);
+}
+
+TEST(RunJobTest, FailedEnforceStillReportsAndExitsOne) {
+  const std::string dir = TempDir();
+  Fake fake;
+  fake.enforce_fails = true;
+  RunJobOptions opt;
+  opt.stages = fake.Stages();
+  Result<RunJobResult> r = RunMonthlyJob(MakeConfig(dir), opt);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, kExitFound);
+  EXPECT_EQ(fake.calls.back(), "notify");  // the run went on
+  Result<std::string> html = ReadFile(r->report_path);
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE(html->find("safety cap exceeded"), std::string::npos);
+  EXPECT_NE(OneLineSummary(*r).find("enforce FAILED"), std::string::npos);
+}
+
+TEST(RunJobTest, FailedAuditIsAnErrorButLeavesAHistoryRecord) {
+  const std::string dir = TempDir();
+  Fake fake;
+  fake.audit_fails = true;
+  RunJobOptions opt;
+  opt.stages = fake.Stages();
+  Result<RunJobResult> r = RunMonthlyJob(MakeConfig(dir), opt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(fake.calls.size(), 1u);  // nothing enforced or sent without an audit
+  Result<RunHistory> h = LoadRunHistory(dir + "/state");
+  ASSERT_EQ(h->runs.size(), 1u);
+  ASSERT_FALSE(h->runs[0].stages.empty());
+  EXPECT_EQ(h->runs[0].stages.back().state, "failed");
+  EXPECT_EQ(h->runs[0].exit_code, kExitRuntime);
+}
+
+TEST(RunJobTest, ConcurrentRunIsRefused) {
+  const std::string dir = TempDir();
+  Result<RunLock> held = RunLock::Acquire(dir + "/state");
+  ASSERT_TRUE(held.ok());
+  Fake fake;
+  RunJobOptions opt;
+  opt.stages = fake.Stages();
+  Result<RunJobResult> r = RunMonthlyJob(MakeConfig(dir), opt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(fake.calls.empty());
+}
+
+}  // namespace
+}  // namespace credsweep
