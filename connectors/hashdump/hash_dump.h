@@ -83,7 +83,8 @@ class HashDump {
            const NtHash& nt, const std::array<uint8_t, 16>* lm, std::optional<bool> enabled);
 
   const std::vector<HashRecord>& records() const { return records_; }
-  // The format actually parsed ("secretsdump", ...; "" for Empty()/Add-only dumps).
+  // The format actually parsed ("secretsdump", "pwdump", "smbpasswd", "hashcat"; "empty" for an
+  // input of only blank/comment lines; "" for Empty()/Add-only dumps).
   const std::string& detected_format() const { return format_; }
   // Physical lines read from the input (including skipped ones).
   uint64_t lines_read() const { return lines_read_; }

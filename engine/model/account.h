@@ -40,7 +40,10 @@ struct Account {
   std::string manager_dn;     // manager
   std::string managed_by_dn;  // managedBy (AD: groups and computers carry it, not users)
   uint32_t uac = 0;           // userAccountControl, or mapped from sambaAcctFlags
-  bool enabled = true;        // !(uac & ACCOUNT_DISABLE) and not past a hard kickoff on OpenLDAP
+  // !(uac & ACCOUNT_DISABLE); on OpenLDAP also false under a permanent ppolicy lock
+  // (pwdAccountLockedTime 000001010000Z). Expiry (accountExpires / sambaKickoffTime /
+  // shadowExpire) stays in `expires` and is not folded in, so "expired but enabled" is visible.
+  bool enabled = true;
   bool is_computer = false;
   std::optional<int64_t> expires;       // accountExpires / sambaKickoffTime / shadowExpire; nullopt = never
   std::optional<int64_t> last_logon;    // lastLogonTimestamp; nullopt = never logged on

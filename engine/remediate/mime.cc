@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <ctime>
+#include <algorithm>
 
 namespace credsweep {
 namespace {
@@ -42,18 +43,23 @@ std::string Rfc5322Date(int64_t unix_seconds) {
   return buf;
 }
 
-std::string EncodeHeaderText(const std::string& utf8) {
+std::string EncodeHeaderText(const std::string& utf8, size_t prefix_len) {
   bool ascii = true;
   for (unsigned char c : utf8) {
     if (c >= 0x80 || c == '\r' || c == '\n') ascii = false;
   }
   if (ascii) return utf8;
   // "=?UTF-8?B?" + base64 + "?=" <= 75 characters: 12 overhead leaves 63, i.e. 60 base64
-  // characters = 45 input bytes per word (RFC 2047 section 2).
-  constexpr size_t kMaxBytes = 45;
+  // characters = 45 input bytes per word (RFC 2047 section 2). A line (1 folding space or the
+  // header name, plus the word) stays within 76 characters.
+  auto max_bytes = [](size_t used) {
+    size_t b64 = std::min<size_t>(60, used + 12 < 76 ? 76 - used - 12 : 4) / 4 * 4;
+    return std::max<size_t>(3, b64 / 4 * 3);
+  };
   std::string out;
   size_t i = 0;
   while (i < utf8.size()) {
+    const size_t kMaxBytes = max_bytes(out.empty() ? prefix_len : 1);
     size_t j = i;
     while (j < utf8.size()) {
       size_t n = Utf8SeqLen(static_cast<unsigned char>(utf8[j]));

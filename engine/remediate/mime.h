@@ -3,6 +3,7 @@
 // survives any relay, 8BITMIME or not. All output uses CRLF line endings.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -13,7 +14,9 @@ std::string Rfc5322Date(int64_t unix_seconds);
 
 // ASCII text is returned as is; otherwise one or more "=?UTF-8?B?...?=" words, each at most 75
 // characters and never splitting a UTF-8 sequence, joined by CRLF SP (header folding).
-std::string EncodeHeaderText(const std::string& utf8);
+// `prefix_len` is how much of the first line the header name takes ("Subject: " = 9), so every
+// line stays within 76 characters.
+std::string EncodeHeaderText(const std::string& utf8, size_t prefix_len = 0);
 
 // Quoted-printable of UTF-8 text with LF or CRLF line breaks: lines of at most 76 characters
 // (soft breaks "=" CRLF), "=", non-ASCII and control bytes as =XX, trailing space/tab encoded,

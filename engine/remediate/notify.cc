@@ -375,7 +375,7 @@ std::string RenderEml(const NotifyMessage& m, const std::string& from, int64_t n
   eml += "Date: " + Rfc5322Date(now_unix) + "\r\n";
   eml += "From: " + from + "\r\n";
   eml += "To: " + m.to + "\r\n";
-  eml += "Subject: " + EncodeHeaderText(m.subject) + "\r\n";
+  eml += "Subject: " + EncodeHeaderText(m.subject, 9) + "\r\n";
   eml += "Message-ID: <" + m.id + "@" + domain + ">\r\n";
   eml += "MIME-Version: 1.0\r\n";
   eml += "Content-Type: text/plain; charset=utf-8\r\n";

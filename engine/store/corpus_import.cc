@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -284,6 +286,10 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   ImportReport report;
+  const bool trace = std::getenv("CREDSWEEP_IMPORT_TRACE") != nullptr;
+  auto phase = [&](const char* what) {
+    if (trace) std::fprintf(stderr, "[import %.3f s] %s\n", elapsed(), what);
+  };
   report.generation = gen;
   report.source = o.source.empty() ? DefaultSourceName(o.paths) : o.source;
   report.version = o.version.empty() ? FormatUtcDate(now) : o.version;
@@ -363,7 +369,9 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   CS_RETURN_IF_ERROR(corpus::ReadCorpus(
       o.paths, ro, [&router](std::span<const CorpusRecord> b) { return router.Consume(b); },
       &stats));
+  phase("read+parse done");
   CS_ASSIGN_OR_RETURN(IndexWriterSummary written, router.Finish());
+  phase("writers done");
   report.sorted_input = router.sorted();
   report.lines = stats.lines;
   report.bad_lines = stats.bad_lines;
@@ -386,6 +394,7 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
       if (!rs.ok()) return RocksError("compacting " + index_path, rs);
     }
   }
+  phase("ingested");
   nlohmann::json meta = {{"generation", gen}, {"keys", report.keys}};
   rs = db->Put(rocksdb::WriteOptions(),
                rocksdb::Slice(kIndexMetaKey.data(), kIndexMetaKey.size()), meta.dump());
@@ -393,6 +402,7 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   rs = db->Flush(rocksdb::FlushOptions());
   if (!rs.ok()) return RocksError("flushing " + index_path, rs);
 
+  phase("flushed");
   // The filter: keep the inline one when it is sized within bounds, else rebuild exactly.
   std::unique_ptr<bloom::FilterBuilder> filter;
   if (inline_filter) {
@@ -410,12 +420,14 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
     CS_ASSIGN_OR_RETURN(filter, bloom::FilterBuilder::Create(fp));
     CS_RETURN_IF_ERROR(FillFilterFromIndex(db.get(), filter.get()));
   }
+  phase("filter ready");
   filter->set_key_count(report.keys);
   rs = db->Close();
   if (!rs.ok()) return RocksError("closing " + index_path, rs);
   db.reset();
   CS_RETURN_IF_ERROR(filter->WriteTo(FilterPath(o.store, gen)));
 
+  phase("closed+filter written");
   std::error_code ec;
   fs::remove_all(temp_dir, ec);
   CS_RETURN_IF_ERROR(SyncDir(gen_dir));

@@ -38,6 +38,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 from . import _common
 
@@ -56,8 +57,11 @@ def _samba_version():
 
 
 def _template_dir():
-    key = hashlib.sha256(("%s|%s|%s|%s|%s" % (_TEMPLATE_VERSION, _samba_version(), REALM, DOMAIN,
-                                               HOST_NAME)).encode()).hexdigest()[:16]
+    # The UTC month is part of the key so a cached domain is never more than ~2 months old:
+    # the built-in accounts' pwdLastSet must stay younger than audit tests' stale_days (90).
+    month = time.strftime("%Y-%m", time.gmtime())
+    key = hashlib.sha256(("%s|%s|%s|%s|%s|%s" % (_TEMPLATE_VERSION, _samba_version(), REALM, DOMAIN,
+                                                  HOST_NAME, month)).encode()).hexdigest()[:16]
     return os.path.join(_common.cache_root(), "samba-ad-template-" + key)
 
 

@@ -1,0 +1,169 @@
+#!/usr/bin/python3
+"""`credsweep notify` against a real SMTP server (aiosmtpd on loopback, STARTTLS, own CA).
+
+Proves: an owner receives exactly one digest naming their service accounts, over TLS; a second
+--send sends nothing twice; plaintext SMTP is refused unless allow_plaintext; a send to a dead
+server leaves the message pending and the next --send delivers it exactly once; every delivery
+is in the signed action log, which `credsweep log verify` accepts.
+The findings.json fixture follows the documented contract (engine/model/finding.h).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "tests"))
+from servers import _common  # noqa: E402
+from servers.smtp_server import SmtpServer  # noqa: E402
+
+BINARY = None
+
+
+def _account(name, cls, owner="", mail=""):
+    return {"account": name, "dn": "CN=%s,OU=Accounts,DC=corp,DC=example,DC=test" % name,
+            "display_name": "", "mail": mail, "enabled": True, "class": cls, "classes": [cls],
+            "smartcard_required": False, "owner_mail": owner,
+            "owner_source": "manager" if owner else "", "auth_level": 2}
+
+
+def _finding(acct, rule="leaked-password"):
+    return {"rule": rule, "requirement": "S12", "severity": "critical", "account": acct["account"],
+            "dn": acct["dn"], "display_name": "", "mail": acct["mail"], "enabled": True,
+            "class": acct["class"], "detail": "The password is in the leaked-password corpus.",
+            "history": False, "waived": False, "prevalence": 42}
+
+
+def write_findings(path, accounts, findings):
+    os.makedirs(path, exist_ok=True)
+    doc = {"format": "credsweep-findings", "version": 1,
+           "run": {"id": "2026-11-22T132000Z-test", "started_at": "2026-11-22T13:20:00Z",
+                   "finished_at": "2026-11-22T13:21:00Z", "directory": "ldaps://127.0.0.3",
+                   "flavor": "ad", "store": "store", "corpus_sources": [],
+                   "accounts_checked": len(accounts) + 20, "hashes_loaded": len(accounts),
+                   "skipped_entries": [], "counts": {}},
+           "accounts": accounts, "findings": findings}
+    with open(os.path.join(path, "findings.json"), "w") as f:
+        json.dump(doc, f)
+
+
+class NotifySmtpTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="credsweep-notify-")
+        self.findings = os.path.join(self.dir, "findings")
+        self.outbox = os.path.join(self.findings, "outbox")
+        backup = _account("svc-backup", "service", owner="alice@corp.example.test")
+        web = _account("svc-web", "service", owner="alice@corp.example.test")
+        printer = _account("svc-print", "service", owner="bob@corp.example.test")
+        user = _account("jdoe", "regular", mail="jdoe@corp.example.test")
+        write_findings(self.findings, [backup, web, printer, user],
+                       [_finding(backup), _finding(web, "empty-password"), _finding(printer),
+                        _finding(user)])
+        r = self.cli("log", "keygen", "--out", os.path.join(self.dir, "log.key"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def tearDown(self):
+        _common.remove_dir(self.dir)
+
+    def cli(self, *args):
+        return subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=120)
+
+    def config(self, url, ca_file="", allow_plaintext=False, language="en"):
+        path = os.path.join(self.dir, "credsweep.toml")
+        with open(path, "w") as f:
+            f.write('[notify]\nfrom = "credsweep@corp.example.test"\nlanguage = "%s"\n'
+                    '[smtp]\nurl = "%s"\nca_file = "%s"\nallow_plaintext = %s\ntimeout_seconds = 10\n'
+                    '[log]\nsigning_key = "log.key"\n[run]\nstate_dir = "state"\n'
+                    % (language, url, ca_file, "true" if allow_plaintext else "false"))
+        return path
+
+    def notify(self, cfg, send):
+        args = ["notify", "--config", cfg, "--findings", self.findings] + (["--send"] if send else [])
+        return self.cli(*args)
+
+    def pending(self):
+        return sorted(n for n in os.listdir(self.outbox) if n.endswith(".eml"))
+
+    def verify_log(self):
+        return self.cli("log", "verify", "--log", os.path.join(self.dir, "state", "actions.log"),
+                        "--pubkey", os.path.join(self.dir, "log.key.pub"))
+
+    def test_owner_receives_exactly_one_digest_over_starttls(self):
+        with SmtpServer() as smtp:
+            cfg = self.config(smtp.url, smtp.ca_file, language="da")
+            dry = self.notify(cfg, send=False)
+            self.assertEqual(dry.returncode, 0, dry.stdout + dry.stderr)
+            self.assertEqual(len(self.pending()), 2)  # alice and bob; jdoe is forced, not told
+            self.assertEqual(smtp.messages(), [])
+
+            sent = self.notify(cfg, send=True)
+            self.assertEqual(sent.returncode, 0, sent.stdout + sent.stderr)
+            msgs = smtp.messages()
+            to_alice = [m for m in msgs if m["X-Envelope-To"] == "alice@corp.example.test"]
+            self.assertEqual(len(to_alice), 1)
+            self.assertEqual(len(msgs), 2)
+            m = to_alice[0]
+            self.assertEqual(m["X-Envelope-TLS"], "yes")
+            self.assertIn("påkrævet", str(m["Subject"]))  # RFC 2047 decoded back to Danish
+            body = m.get_content()
+            self.assertIn("svc-backup", body)
+            self.assertIn("svc-web", body)
+            self.assertNotIn("svc-print", body)
+            self.assertIn("lækkede adgangskoder", body)
+            self.assertEqual(self.pending(), [])
+
+            again = self.notify(cfg, send=True)
+            self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+            self.assertIn("already sent: 2", again.stdout)
+            self.assertEqual(len(smtp.messages()), 2)  # nothing sent twice
+
+        v = self.verify_log()
+        self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        self.assertIn("OK: 2 entries verified", v.stdout)
+
+    def test_plaintext_smtp_is_refused_by_default(self):
+        with SmtpServer(tls=False) as smtp:
+            r = self.notify(self.config(smtp.url), send=True)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("STARTTLS", r.stdout)
+            self.assertEqual(smtp.messages(), [])
+            self.assertEqual(len(self.pending()), 2)
+            # The refusal is the policy, not a broken server: allowed explicitly, it delivers.
+            r = self.notify(self.config(smtp.url, allow_plaintext=True), send=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(len(smtp.messages()), 2)
+            self.assertEqual(smtp.messages()[0]["X-Envelope-TLS"], "no")
+
+    def test_dead_server_leaves_messages_pending_then_delivers_once(self):
+        dead_port = _common.free_port()
+        r = self.notify(self.config("smtp://127.0.0.1:%d" % dead_port), send=True)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertEqual(len(self.pending()), 2)
+        with SmtpServer() as smtp:
+            cfg = self.config(smtp.url, smtp.ca_file)
+            r = self.notify(cfg, send=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(len(smtp.messages()), 2)
+            self.assertEqual(self.pending(), [])
+            r = self.notify(cfg, send=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(len(smtp.messages()), 2)
+            ids = sorted(m["Message-ID"] for m in smtp.messages())
+            self.assertEqual(len(set(ids)), 2)
+        v = self.verify_log()
+        self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        # One notify-failed entry for the dead server, two notify-sent.
+        self.assertIn("OK: 3 entries verified", v.stdout)
+
+
+if __name__ == "__main__":
+    if "--binary" in sys.argv:
+        i = sys.argv.index("--binary")
+        BINARY = sys.argv[i + 1]
+        del sys.argv[i:i + 2]
+    else:
+        BINARY = os.path.join(os.environ.get("CREDSWEEP_BUILD_DIR", os.path.join(REPO, "build")),
+                              "credsweep")
+    unittest.main()
