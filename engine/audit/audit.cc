@@ -145,7 +145,11 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   for (const HashRecord& r : records) {
     if (r.nt == nullptr) continue;
     size_t idx = n;
-    if (auto it = by_name.find(ToLower(r.account)); it != by_name.end()) {
+    // HashDump strips "DOMAIN\" already; strip again so plain records join the same way.
+    std::string name = r.account.substr(r.account.rfind('\\') == std::string::npos
+                                            ? 0
+                                            : r.account.rfind('\\') + 1);
+    if (auto it = by_name.find(ToLower(name)); it != by_name.end()) {
       idx = it->second;
     } else if (r.rid) {
       if (auto it2 = by_rid.find(*r.rid); it2 != by_rid.end()) idx = it2->second;

@@ -103,7 +103,9 @@ TEST_F(AuditJobTest, WritesPrivateJsonAndCsvWithTheFindings) {
       EXPECT_EQ(f.account, "adm-carol");
       EXPECT_EQ(f.group.value(), "shared-password group 1 (2 accounts)");
     }
-    if (f.account == "bob") EXPECT_FALSE(f.enabled);
+    if (f.account == "bob") {
+      EXPECT_FALSE(f.enabled);
+    }
   }
   EXPECT_TRUE(admin_shares);
 

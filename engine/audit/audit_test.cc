@@ -292,6 +292,22 @@ TEST(AuditTest, LeakedEmptyLmAndHistoryUseOneBatch) {
   EXPECT_EQ(Count(*no_history, "leaked-password"), 1u);
 }
 
+TEST(AuditTest, HashesJoinByNameCaseInsensitivelyOrByRid) {
+  World w;
+  w.User("alice");
+  w.User("bob").rid = 1234;
+  w.Password("CORP\\ALICE", "Summer2024!");  // domain prefix, other case
+  w.Password("bob-renamed", "Summer2024!");
+  w.records.back().rid = 1234;                  // name unknown, RID matches bob
+  FakeStore store;
+  store.Add("Summer2024!", 50);
+  auto doc = w.Audit(BaseConfig(), &store);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ(Accounts(*doc, "leaked-password"), (std::set<std::string>{"alice", "bob"}));
+  EXPECT_EQ(doc->run.hashes_unmatched, 0u);
+  EXPECT_EQ(doc->run.accounts_without_hash, 0u);
+}
+
 TEST(AuditTest, LeakedFindingsAreOrderedByPrivilegeTimesPrevalence) {
   World w;
   w.User("user-many");

@@ -154,8 +154,7 @@ Result<std::optional<std::string>> ReadLastLine(int fd, const std::string& path)
     if (got != static_cast<ssize_t>(n)) return Status::FromErrno("cannot read " + path, errno);
     tail.insert(0, chunk);
     if (tail.back() != '\n') {
-      return Status::Corruption(path + ": the last entry is truncated (no final newline); run "
-                                "`credsweep log verify` and investigate before appending");
+      return Status::Corruption(path + ": the last entry is truncated (no final newline)");
     }
     size_t nl = tail.rfind('\n', tail.size() - 2);
     if (tail.size() >= 2 && nl != std::string::npos) {
@@ -375,7 +374,13 @@ Result<std::unique_ptr<ActionLog>> ActionLog::Open(const std::string& path,
 Result<ActionLog::Tail> ActionLog::ReadTailLocked() {
   Tail t;
   t.hash = LogGenesisHash(key_->public_key());
-  CS_ASSIGN_OR_RETURN(std::optional<std::string> last, ReadLastLine(fd_, path_));
+  Result<std::optional<std::string>> read = ReadLastLine(fd_, path_);
+  if (!read.ok()) {
+    if (read.status().code() != StatusCode::kCorruption) return read.status();
+    return Status::Corruption("action log " + read.status().message() +
+                              "; refusing to append. Run `credsweep log verify` and investigate");
+  }
+  const std::optional<std::string>& last = read.value();
   if (!last) return t;
   CheckedEntry tail;
   std::optional<uint64_t> tail_seq;

@@ -68,8 +68,17 @@ class StoreLock {
   int fd_ = -1;
 };
 
+// memcmp order of two hashes as two big-endian word compares (the router's per-record check).
 inline bool HashLess(const NtHash& a, const NtHash& b) {
-  return std::memcmp(a.data(), b.data(), 16) < 0;
+  uint64_t a0, a1, b0, b1;
+  std::memcpy(&a0, a.data(), 8);
+  std::memcpy(&b0, b.data(), 8);
+  a0 = __builtin_bswap64(a0);
+  b0 = __builtin_bswap64(b0);
+  if (a0 != b0) return a0 < b0;
+  std::memcpy(&a1, a.data() + 8, 8);
+  std::memcpy(&b1, b.data() + 8, 8);
+  return __builtin_bswap64(a1) < __builtin_bswap64(b1);
 }
 
 Status RocksError(const std::string& what, const rocksdb::Status& s) {
@@ -167,8 +176,13 @@ std::string DefaultSourceName(const std::vector<std::string>& paths) {
 // to the external sorter. Runs on the reading thread.
 class RecordRouter {
  public:
-  RecordRouter(IndexWriterOptions writer_options, std::string temp_dir, size_t sort_memory)
-      : wopt_(std::move(writer_options)), temp_dir_(std::move(temp_dir)), sort_memory_(sort_memory) {}
+  // filter (optional): every record handed to a writer is added to it on this thread.
+  RecordRouter(IndexWriterOptions writer_options, std::string temp_dir, size_t sort_memory,
+               bloom::FilterBuilder* filter)
+      : wopt_(std::move(writer_options)),
+        temp_dir_(std::move(temp_dir)),
+        sort_memory_(sort_memory),
+        filter_(filter) {}
 
   Status Start() {
     CS_ASSIGN_OR_RETURN(writer_, SortedIndexWriter::Create(wopt_));
@@ -210,7 +224,7 @@ class RecordRouter {
     CS_RETURN_IF_ERROR(MakeDirs(second.sst_dir, 0700));
     CS_ASSIGN_OR_RETURN(writer_, SortedIndexWriter::Create(second));
     CS_RETURN_IF_ERROR(sorter_->Finish(
-        [this](std::span<const CorpusRecord> batch) { return writer_->Add(batch); }));
+        [this](std::span<const CorpusRecord> batch) { return Write(batch); }));
     return writer_->Finish();
   }
 
@@ -220,9 +234,18 @@ class RecordRouter {
  private:
   Status FlushOut() {
     if (out_.empty()) return Status::Ok();
-    Status s = writer_->Add(out_);
+    Status s = Write(out_);
     out_.clear();
     return s;
+  }
+
+  Status Write(std::span<const CorpusRecord> batch) {
+    if (filter_ != nullptr) {
+      keys_.resize(batch.size() * 16);
+      for (size_t i = 0; i < batch.size(); ++i) std::memcpy(&keys_[16 * i], batch[i].hash.data(), 16);
+      filter_->AddBatch(keys_.data(), batch.size());
+    }
+    return writer_->Add(batch);
   }
 
   // The input is not sorted after all. Everything written so far is one sorted run: read it
@@ -268,6 +291,8 @@ class RecordRouter {
   IndexWriterOptions wopt_;
   std::string temp_dir_;
   size_t sort_memory_;
+  bloom::FilterBuilder* filter_;
+  std::vector<uint8_t> keys_;
   std::unique_ptr<SortedIndexWriter> writer_;
   std::unique_ptr<ExternalSorter> sorter_;
   std::vector<CorpusRecord> out_;
@@ -353,8 +378,7 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   wo.month = MonthOf(now);
   wo.keys_per_file = o.keys_per_file;
   wo.threads = o.writer_threads;
-  wo.filter = inline_filter.get();
-  RecordRouter router(wo, temp_dir, o.sort_memory);
+  RecordRouter router(wo, temp_dir, o.sort_memory, inline_filter.get());
   CS_RETURN_IF_ERROR(router.Start());
 
   corpus::ReadOptions ro;

@@ -125,7 +125,6 @@ class SortedIndexWriter::Impl {
   void WorkerLoop() {
     std::string value;
     IndexValue merged;
-    std::vector<uint8_t> keys;
     for (;;) {
       Chunk chunk;
       {
@@ -143,7 +142,7 @@ class SortedIndexWriter::Impl {
         std::lock_guard<std::mutex> lock(mu_);
         files_[chunk.index] = path;
       }
-      Status s = WriteChunk(*chunk.records, path, &value, &merged, &keys);
+      Status s = WriteChunk(*chunk.records, path, &value, &merged);
       if (!s.ok()) {
         std::lock_guard<std::mutex> lock(mu_);
         if (error_.ok()) error_ = s;
@@ -156,8 +155,11 @@ class SortedIndexWriter::Impl {
   }
 
   Status WriteChunk(const std::vector<CorpusRecord>& records, const std::string& path,
-                    std::string* value, IndexValue* merged, std::vector<uint8_t>* keys) {
-    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_options_);
+                    std::string* value, IndexValue* merged) {
+    // invalidate_page_cache=false: the files are ingested (and read) right after; dropping
+    // their pages costs an fadvise per megabyte for nothing.
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_options_, nullptr,
+                                  /*invalidate_page_cache=*/false);
     rocksdb::Status rs = writer.Open(path);
     if (!rs.ok()) return Status::IOError("cannot create " + path + ": " + rs.ToString());
     std::unique_ptr<rocksdb::Iterator> it;
@@ -168,8 +170,7 @@ class SortedIndexWriter::Impl {
       it->Seek(Slice(records.front().hash));
     }
     uint64_t new_keys = 0;
-    constexpr size_t kFilterBatch = 4096;
-    keys->clear();
+    char fresh[kMaxSingleSourceValue];
     for (const CorpusRecord& r : records) {
       const rocksdb::Slice key = Slice(r.hash);
       bool found = false;
@@ -202,23 +203,13 @@ class SortedIndexWriter::Impl {
         }
         if (!replaced) merged->sources.push_back({opt_.source_id, r.count});
         EncodeIndexValue(*merged, value);
+        rs = writer.Put(key, *value);
       } else {
         ++new_keys;
-        EncodeSingleSourceValue(opt_.month, opt_.source_id, r.count, value);
+        size_t n = EncodeSingleSourceValue(opt_.month, opt_.source_id, r.count, fresh);
+        rs = writer.Put(key, rocksdb::Slice(fresh, n));
       }
-      rs = writer.Put(key, *value);
       if (!rs.ok()) return Status::IOError("writing " + path + ": " + rs.ToString());
-      if (opt_.filter != nullptr) {
-        keys->insert(keys->end(), r.hash.begin(), r.hash.end());
-        if (keys->size() == kFilterBatch * 16) {
-          opt_.filter->AddBatchConcurrent(keys->data(), kFilterBatch);
-          keys->clear();
-        }
-      }
-    }
-    if (opt_.filter != nullptr && !keys->empty()) {
-      opt_.filter->AddBatchConcurrent(keys->data(), keys->size() / 16);
-      keys->clear();
     }
     rs = writer.Finish();
     if (!rs.ok()) return Status::IOError("finishing " + path + ": " + rs.ToString());

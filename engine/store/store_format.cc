@@ -166,14 +166,22 @@ void EncodeIndexValue(const IndexValue& v, std::string* out) {
   }
 }
 
-void EncodeSingleSourceValue(uint32_t first_month, uint32_t source_id, uint64_t count,
-                             std::string* out) {
-  out->clear();
-  out->push_back(static_cast<char>(kValueFormat));
-  PutVarint(first_month, out);
-  out->push_back(1);
-  PutVarint(source_id, out);
-  PutVarint(count, out);
+size_t EncodeSingleSourceValue(uint32_t first_month, uint32_t source_id, uint64_t count,
+                               char* out) {
+  char* p = out;
+  auto put = [&p](uint64_t v) {
+    while (v >= 0x80) {
+      *p++ = static_cast<char>((v & 0x7F) | 0x80);
+      v >>= 7;
+    }
+    *p++ = static_cast<char>(v);
+  };
+  *p++ = static_cast<char>(kValueFormat);
+  put(first_month);
+  *p++ = 1;
+  put(source_id);
+  put(count);
+  return static_cast<size_t>(p - out);
 }
 
 bool DecodeIndexValue(std::string_view in, IndexValue* out) {

@@ -102,8 +102,10 @@ void EncodeIndexValue(const IndexValue& v, std::string* out);
 // false when the bytes are not a value_format 1 value.
 [[nodiscard]] bool DecodeIndexValue(std::string_view bytes, IndexValue* out);
 // Fast paths for the two hot cases: a fresh value with one source, and the total of a value.
-void EncodeSingleSourceValue(uint32_t first_month, uint32_t source_id, uint64_t count,
-                             std::string* out);
+inline constexpr size_t kMaxSingleSourceValue = 1 + 5 + 1 + 5 + 10;
+// Writes into out (at least kMaxSingleSourceValue bytes); returns the length.
+size_t EncodeSingleSourceValue(uint32_t first_month, uint32_t source_id, uint64_t count,
+                               char* out);
 [[nodiscard]] bool DecodeTotalCount(std::string_view bytes, uint64_t* total, uint32_t* first_month);
 
 // YYYYMM of a Unix time (UTC).

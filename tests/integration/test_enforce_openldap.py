@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""`credsweep enforce` against a real OpenLDAP slapd with ppolicy (loopback, StartTLS).
+
+Proves: a dry run writes nothing; --apply sets pwdReset TRUE on the regular accounts with a
+leaked password, as the least-privilege audit account, and the ppolicy then tells the user at
+bind time that the password must be changed; a service account is untouched; a second --apply
+changes nothing; an account deleted since the audit fails alone (exit 1) while the others are
+still forced; the safety cap refuses a mass change (exit 3) without writing.
+The findings.json fixture follows the documented contract (engine/model/finding.h).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "tests"))
+from servers import _common  # noqa: E402
+from servers.slapd import Slapd  # noqa: E402
+
+BINARY = None
+PASSWORDS = {"alice": "Summer2024!", "bob": "Winter2023!", "svc-app": "Service123",
+             "carol": "Unl3aked-Carol-9"}  # fixture secrets: never printed
+
+
+def summary(dn, name, cls):
+    return {"account": name, "dn": dn, "display_name": name, "mail": name + "@example.test",
+            "enabled": True, "class": cls, "classes": [cls], "smartcard_required": False,
+            "owner_mail": "owner@example.test" if cls == "service" else "",
+            "owner_source": "owner_map" if cls == "service" else "", "auth_level": 1}
+
+
+def finding(s, rule="leaked-password"):
+    return {"rule": rule, "requirement": "S12", "severity": "critical", "account": s["account"],
+            "dn": s["dn"], "display_name": s["display_name"], "mail": s["mail"], "enabled": True,
+            "class": s["class"], "detail": "The password is in the leaked-password corpus.",
+            "history": False, "waived": False, "prevalence": 7}
+
+
+class EnforceOpenLdapTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.ldap = Slapd().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ldap.stop()
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="credsweep-enforce-ol-")
+        self.tag = os.path.basename(self.dir)[-6:].lower().replace("_", "x")
+        r = self.cli("log", "keygen", "--out", os.path.join(self.dir, "log.key"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.dir, "bind.pw"), "w") as f:
+            f.write(self.ldap.auditor_password + "\n")
+        os.chmod(os.path.join(self.dir, "bind.pw"), 0o600)
+
+    def tearDown(self):
+        _common.remove_dir(self.dir)
+
+    def cli(self, *args):
+        return subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=120)
+
+    def users(self, names):
+        """Adds fresh users (unique per test) and returns {name: dn}."""
+        out = {}
+        for n in names:
+            uid = "%s-%s" % (n, self.tag)
+            out[n] = self.ldap.add_user(uid, PASSWORDS.get(n, "x-Pass-1"))
+        return out
+
+    def write(self, dns, leaked, service=(), audited=20, max_forced=None):
+        accounts = [summary(dn, n, "service" if n in service else "regular") for n, dn in dns.items()]
+        findings = [finding(s) for s in accounts if s["account"] in leaked]
+        fdir = os.path.join(self.dir, "findings")
+        os.makedirs(fdir, exist_ok=True)
+        doc = {"format": "credsweep-findings", "version": 1,
+               "run": {"id": "run-" + self.tag, "started_at": "2026-11-22T13:20:00Z",
+                       "flavor": "openldap", "accounts_checked": audited},
+               "accounts": accounts, "findings": findings}
+        with open(os.path.join(fdir, "findings.json"), "w") as f:
+            json.dump(doc, f)
+        cfg = os.path.join(self.dir, "credsweep.toml")
+        with open(cfg, "w") as f:
+            f.write('[directory]\nurl = "%s"\nflavor = "openldap"\nbase = "%s"\nbind_dn = "%s"\n'
+                    'bind_password_file = "bind.pw"\nca_file = "%s"\n'
+                    '[log]\nsigning_key = "log.key"\n[run]\nstate_dir = "state"\n'
+                    % (self.ldap.ldap_url, self.ldap.base_dn, self.ldap.auditor_dn,
+                       self.ldap.ca_file))
+            if max_forced is not None:
+                f.write("[remediation]\nmax_forced_changes = %d\n" % max_forced)
+        return cfg, fdir
+
+    def enforce(self, cfg, fdir, *extra):
+        return self.cli("enforce", "--config", cfg, "--findings", fdir, *extra)
+
+    def pwd_reset(self, dn):
+        return self.ldap.read_attrs(dn, ["pwdReset"])["pwdReset"]
+
+    def bind_says_must_change(self, dn, password):
+        env = dict(os.environ, LDAPTLS_CACERT=self.ldap.ca_file)
+        r = subprocess.run(["ldapwhoami", "-x", "-ZZ", "-e", "ppolicy", "-H", self.ldap.ldap_url,
+                            "-D", dn, "-w", password], capture_output=True, text=True, env=env)
+        return "must be changed" in (r.stdout + r.stderr).lower()
+
+    def test_apply_sets_pwdreset_once_and_leaves_service_accounts_alone(self):
+        dns = self.users(["alice", "bob", "svc-app", "carol"])
+        cfg, fdir = self.write(dns, leaked={"alice", "bob", "svc-app"}, service={"svc-app"})
+
+        dry = self.enforce(cfg, fdir)
+        self.assertEqual(dry.returncode, 0, dry.stdout + dry.stderr)
+        self.assertIn("FORCE", dry.stdout)
+        self.assertIn(dns["alice"], dry.stdout)
+        self.assertIn("set pwdReset=TRUE", dry.stdout)
+        self.assertEqual(self.pwd_reset(dns["alice"]), [])
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "state", "actions.log")))
+
+        self.assertFalse(self.bind_says_must_change(dns["alice"], PASSWORDS["alice"]))
+        r = self.enforce(cfg, fdir, "--apply")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("applied: 2", r.stdout)
+        self.assertEqual(self.pwd_reset(dns["alice"]), ["TRUE"])
+        self.assertEqual(self.pwd_reset(dns["bob"]), ["TRUE"])
+        self.assertEqual(self.pwd_reset(dns["svc-app"]), [])
+        self.assertEqual(self.pwd_reset(dns["carol"]), [])
+        self.assertTrue(self.bind_says_must_change(dns["alice"], PASSWORDS["alice"]))
+        self.assertFalse(self.bind_says_must_change(dns["svc-app"], PASSWORDS["svc-app"]))
+
+        again = self.enforce(cfg, fdir, "--apply")
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        self.assertIn("applied: 0, already pending: 2", again.stdout)
+
+        v = self.cli("log", "verify", "--log", os.path.join(self.dir, "state", "actions.log"),
+                     "--pubkey", os.path.join(self.dir, "log.key.pub"))
+        self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        # Run 1: skip svc-app + 2 changes; run 2: skip svc-app + 2 already-pending skips.
+        self.assertIn("OK: 6 entries verified", v.stdout)
+
+    def test_one_failed_write_is_reported_and_the_rest_go_on(self):
+        dns = self.users(["alice", "bob"])
+        dns["ghost"] = "uid=ghost-%s,%s" % (self.tag, self.ldap.people_dn)  # deleted since audit
+        cfg, fdir = self.write(dns, leaked={"alice", "ghost", "bob"}, audited=40)
+        r = self.enforce(cfg, fdir, "--apply")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("no longer exists", r.stdout)
+        self.assertIn("failed: 1", r.stdout)
+        self.assertEqual(self.pwd_reset(dns["alice"]), ["TRUE"])
+        self.assertEqual(self.pwd_reset(dns["bob"]), ["TRUE"])
+
+    def test_safety_cap_refuses_mass_change_without_writing(self):
+        dns = self.users(["alice", "bob"])
+        cfg, fdir = self.write(dns, leaked={"alice", "bob"}, audited=10)  # cap = 1
+        r = self.enforce(cfg, fdir, "--apply")
+        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+        self.assertIn("--allow-mass-change", r.stderr)
+        self.assertEqual(self.pwd_reset(dns["alice"]), [])
+        r = self.enforce(cfg, fdir, "--apply", "--allow-mass-change")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(self.pwd_reset(dns["alice"]), ["TRUE"])
+
+
+if __name__ == "__main__":
+    if "--binary" in sys.argv:
+        i = sys.argv.index("--binary")
+        BINARY = sys.argv[i + 1]
+        del sys.argv[i:i + 2]
+    else:
+        BINARY = os.path.join(os.environ.get("CREDSWEEP_BUILD_DIR", os.path.join(REPO, "build")),
+                              "credsweep")
+    unittest.main()
