@@ -84,7 +84,7 @@ constexpr uint64_t kMaxBlocks = (uint64_t{1} << 56) / kBlockBytes;
 
 // How many keys ahead MayContainBatch / AddBatch prefetch (a power of two: the ring index is a
 // mask). See BatchLookup for the measurement behind 32.
-constexpr size_t kPrefetchDistance = 64;
+constexpr size_t kPrefetchDistance = 32;
 // AddBatch works in windows of this many keys (insertion is not the bottleneck of an import;
 // RocksDB's SstFileWriter is, DESIGN.md "Performance targets").
 constexpr size_t kWindow = 16;

@@ -49,6 +49,8 @@
 // WriteTo.
 // Ownership: Filter owns its mapping or buffer and releases it on destruction; the
 // builder owns its blocks (block_count * 64 bytes, nothing else).
+// Scale: the block index is 64-bit multiply-shift, so 1e9+ keys (2 GB at 16 bits/key) are fine;
+// a 32-bit hash would break down near 40 M keys (RocksDB util/bloom_impl.h notes the same).
 #pragma once
 
 #include <cstddef>
@@ -95,7 +97,9 @@ struct FilterParams {
 // in a block is Poisson with mean lambda = 512 / bits_per_key, and a block holding i keys
 // answers a random probe positively with the standard Bloom rate for m = 512, n = i:
 //   FPR = sum_{i>=0} e^-lambda lambda^i / i!  *  (1 - (1 - 1/512)^(probes * i))^probes
-// 16 bits/key, 10 probes -> 0.000825.
+// 16 bits/key, 10 probes -> 0.000825. This filter measures ~2.5 % above it (0.000845), as
+// does one with fully random bit positions: the formula uses the mean fill of a block and
+// E[fill^k] > E[fill]^k. The unit test holds the measured rate within 1.5x of this value.
 double TheoreticalFpr(double bits_per_key, int probes);
 // The probe count in 1..kMaxProbes minimising TheoreticalFpr (16 bits/key -> 10).
 int BestProbes(double bits_per_key);

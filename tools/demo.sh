@@ -36,6 +36,12 @@ if [ ! -f "$work/store/manifest.json" ]; then
 fi
 "$bin" corpus info --store "$work/store" || true
 
+if [ ! -f "$work/keys/log.key" ]; then
+  echo "==> action-log signing key (credsweep log keygen)"
+  mkdir -p "$work/keys"
+  "$bin" log keygen --out "$work/keys/log.key"
+fi
+
 echo "==> credsweep run --config $work/credsweep.toml"
 rc=0
 "$bin" run --config "$work/credsweep.toml" || rc=$?

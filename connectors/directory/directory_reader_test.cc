@@ -245,6 +245,18 @@ TEST(LdapConnectionTest, ConfigErrorsAndUnreachableServer) {
   EXPECT_NE(r.status().message().find("ldaps://127.0.0.1:1"), std::string::npos)
       << r.status().message();
 
+  dc.ca_file = "/nonexistent/ca.pem";
+  auto bad_ca = LdapConnection::Connect(dc);
+  EXPECT_EQ(bad_ca.status().code(), StatusCode::kInvalidArgument) << bad_ca.status().ToString();
+  EXPECT_NE(bad_ca.status().message().find("/nonexistent/ca.pem"), std::string::npos);
+
+  dc.ca_file.clear();
+  dc.bind_dn = "CN=svc,DC=x";
+  unsetenv("CREDSWEEP_BIND_PASSWORD");
+  auto no_pw = LdapConnection::Connect(dc);
+  EXPECT_EQ(no_pw.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(no_pw.status().message().find("CREDSWEEP_BIND_PASSWORD"), std::string::npos);
+
   Config cfg;
   cfg.directory.url = "ldaps://127.0.0.1:1";
   EXPECT_EQ(ReadDirectory(cfg, nullptr).status().code(), StatusCode::kInvalidArgument)

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 #include <unordered_map>
 
 #include "engine/audit/audit_job.h"
@@ -116,6 +117,8 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   facts.accounts.resize(n);
   std::unordered_map<std::string, size_t> by_name;
   std::unordered_map<uint32_t, size_t> by_rid;
+  by_name.reserve(n);
+  by_rid.reserve(n);
   std::unordered_map<std::string, std::vector<size_t>> by_employee_id;
   for (size_t i = 0; i < n; ++i) {
     const Account& a = snapshot.accounts[i];
@@ -286,27 +289,35 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   }
   ApplyExceptions(cfg.exceptions, now_unix, &doc.findings);
 
-  auto rule_pos = [&](const std::string& id) {
-    for (size_t p = 0; p < ran.size(); ++p) {
-      if (id == ran[p]->id) return p;
-    }
-    return ran.size();
+  // Order (audit_job.h) on precomputed keys: comparing Findings directly would re-lower-case
+  // names and rescan the rule list on every comparison.
+  struct SortKey {
+    int severity;
+    size_t rule;
+    bool history;
+    double risk;  // negated: highest risk first
+    std::string group;
+    std::string account;
+    size_t index;
   };
-  std::stable_sort(doc.findings.begin(), doc.findings.end(),
-                   [&](const Finding& a, const Finding& b) {
-                     int sa = SeverityRank(a.severity), sb = SeverityRank(b.severity);
-                     if (sa != sb) return sa < sb;
-                     size_t ra = rule_pos(a.rule), rb = rule_pos(b.rule);
-                     if (ra != rb) return ra < rb;
-                     if (a.history != b.history) return !a.history;
-                     if (a.prevalence && b.prevalence) {
-                       double xa = RiskWeight(a) * static_cast<double>(*a.prevalence);
-                       double xb = RiskWeight(b) * static_cast<double>(*b.prevalence);
-                       if (xa != xb) return xa > xb;
-                     }
-                     if (a.group != b.group) return a.group < b.group;
-                     return ToLower(a.account) < ToLower(b.account);
-                   });
+  std::unordered_map<std::string, size_t> rule_pos;
+  for (size_t p = 0; p < ran.size(); ++p) rule_pos.emplace(ran[p]->id, p);
+  std::vector<SortKey> keys;
+  keys.reserve(doc.findings.size());
+  for (size_t i = 0; i < doc.findings.size(); ++i) {
+    const Finding& f = doc.findings[i];
+    double risk = f.prevalence ? -RiskWeight(f) * static_cast<double>(*f.prevalence) : 0;
+    keys.push_back({SeverityRank(f.severity), rule_pos.at(f.rule), f.history, risk,
+                    f.group.value_or(""), ToLower(f.account), i});
+  }
+  std::sort(keys.begin(), keys.end(), [](const SortKey& a, const SortKey& b) {
+    return std::tie(a.severity, a.rule, a.history, a.risk, a.group, a.account, a.index) <
+           std::tie(b.severity, b.rule, b.history, b.risk, b.group, b.account, b.index);
+  });
+  std::vector<Finding> ordered;
+  ordered.reserve(keys.size());
+  for (const SortKey& k : keys) ordered.push_back(std::move(doc.findings[k.index]));
+  doc.findings = std::move(ordered);
 
   RunInfo& run = doc.run;
   run.id = "audit-" + FormatUtcIso(now_unix);
@@ -325,13 +336,11 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   run.hashes_unmatched = unmatched;
   run.accounts_without_hash = without_hash;
   for (const SkippedEntry& s : snapshot.skipped) run.skipped_entries.emplace_back(s.dn, s.reason);
-  for (const RuleSpec* rule : ran) {
-    uint64_t count = 0;
-    for (const Finding& f : doc.findings) {
-      if (f.rule == rule->id && !f.waived) ++count;
-    }
-    run.counts.emplace_back(rule->id, count);
+  std::vector<uint64_t> counts(ran.size(), 0);
+  for (const Finding& f : doc.findings) {
+    if (!f.waived) ++counts[rule_pos.at(f.rule)];
   }
+  for (size_t p = 0; p < ran.size(); ++p) run.counts.emplace_back(ran[p]->id, counts[p]);
 
   for (size_t i = 0; i < n; ++i) {
     const AccountFacts& f = facts.accounts[i];

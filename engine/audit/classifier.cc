@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <deque>
+#include <cstdint>
 
 namespace credsweep {
 namespace {
@@ -89,53 +89,108 @@ std::string NormalizeDn(const std::string& dn) {
   return out;
 }
 
+int DirectoryIndex::NodeFor(const std::string& normalized_dn) {
+  auto [it, inserted] = node_by_dn_.emplace(normalized_dn, static_cast<int>(nodes_.size()));
+  if (inserted) {
+    nodes_.emplace_back();
+    nodes_by_name_[FirstRdnValue(normalized_dn)].push_back(it->second);
+  }
+  return it->second;
+}
+
 DirectoryIndex::DirectoryIndex(const DirectorySnapshot& snapshot) : snapshot_(snapshot) {
+  account_by_dn_.reserve(snapshot.accounts.size());
+  account_by_name_.reserve(snapshot.accounts.size());
   for (size_t i = 0; i < snapshot.accounts.size(); ++i) {
     account_by_dn_.emplace(NormalizeDn(snapshot.accounts[i].dn), i);
     account_by_name_.emplace(ToLower(snapshot.accounts[i].name), i);
   }
-  // parent links: member DN -> groups that list it.
-  std::unordered_map<std::string, std::vector<const Group*>> parents;
   for (const Group& g : snapshot.groups) {
-    group_by_dn_.emplace(NormalizeDn(g.dn), &g);
-    for (const std::string& m : g.member_dns) parents[NormalizeDn(m)].push_back(&g);
+    int id = NodeFor(NormalizeDn(g.dn));
+    if (nodes_[id].group == nullptr) {
+      nodes_[id].group = &g;
+      const std::string name = ToLower(g.name);
+      if (name != FirstRdnValue(NormalizeDn(g.dn))) nodes_by_name_[name].push_back(id);
+    }
+  }
+  // Parent links: a group listing another group (or an account) as member.
+  std::unordered_map<std::string, std::vector<int>> account_parents;  // account DN -> groups
+  for (const Group& g : snapshot.groups) {
+    const int gid = node_by_dn_.at(NormalizeDn(g.dn));
+    for (const std::string& m : g.member_dns) {
+      std::string mdn = NormalizeDn(m);
+      if (account_by_dn_.count(mdn)) {
+        account_parents[mdn].push_back(gid);
+      } else {
+        int child = NodeFor(mdn);
+        nodes_[child].parents.push_back(gid);
+      }
+    }
+  }
+  // Account::groups may name groups that are not in the snapshot: give them nodes too.
+  std::vector<std::vector<int>> direct(snapshot.accounts.size());
+  for (size_t i = 0; i < snapshot.accounts.size(); ++i) {
+    for (const std::string& g : snapshot.accounts[i].groups) direct[i].push_back(NodeFor(NormalizeDn(g)));
+    if (auto it = account_parents.find(NormalizeDn(snapshot.accounts[i].dn)); it != account_parents.end()) {
+      direct[i].insert(direct[i].end(), it->second.begin(), it->second.end());
+    }
+  }
+  // Each group's closure (itself and every ancestor), breadth-first: direct parents come
+  // before grandparents, and the visited set ends cycles (A in B, B in A).
+  std::vector<std::vector<int>> closure(nodes_.size());
+  std::vector<int> mark(nodes_.size(), -1);
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    std::vector<int>& c = closure[n];
+    c.push_back(static_cast<int>(n));
+    mark[n] = static_cast<int>(n);
+    for (size_t k = 0; k < c.size(); ++k) {
+      for (int p : nodes_[c[k]].parents) {
+        if (mark[p] != static_cast<int>(n)) {
+          mark[p] = static_cast<int>(n);
+          c.push_back(p);
+        }
+      }
+    }
   }
   memberships_.resize(snapshot.accounts.size());
   group_objects_.resize(snapshot.accounts.size());
+  std::vector<size_t> seen(nodes_.size(), SIZE_MAX);
   for (size_t i = 0; i < snapshot.accounts.size(); ++i) {
-    const Account& a = snapshot.accounts[i];
-    std::set<std::string> seen_dns;
-    std::deque<std::string> queue;
-    auto visit = [&](const std::string& ndn) {
-      if (seen_dns.insert(ndn).second) queue.push_back(ndn);
-    };
-    for (const std::string& g : a.groups) visit(NormalizeDn(g));
-    if (auto it = parents.find(NormalizeDn(a.dn)); it != parents.end()) {
-      for (const Group* g : it->second) visit(NormalizeDn(g->dn));
-    }
-    // Breadth-first up the parent links; the visited set ends cycles (A in B, B in A).
-    while (!queue.empty()) {
-      std::string ndn = std::move(queue.front());
-      queue.pop_front();
-      memberships_[i].insert(ndn);
-      auto g = group_by_dn_.find(ndn);
-      if (g != group_by_dn_.end()) {
-        memberships_[i].insert(ToLower(g->second->name));
-        group_objects_[i].push_back(g->second);
-      } else {
-        memberships_[i].insert(FirstRdnValue(ndn));
-      }
-      if (auto it = parents.find(ndn); it != parents.end()) {
-        for (const Group* p : it->second) visit(NormalizeDn(p->dn));
+    std::vector<int>& m = memberships_[i];
+    // Direct groups first (nearest owner first), then each one's ancestors.
+    for (int d : direct[i]) {
+      if (seen[d] != i) {
+        seen[d] = i;
+        m.push_back(d);
       }
     }
+    for (size_t k = 0, end = m.size(); k < end; ++k) {
+      for (int p : closure[m[k]]) {
+        if (seen[p] != i) {
+          seen[p] = i;
+          m.push_back(p);
+        }
+      }
+    }
+    for (int id : m) {
+      if (nodes_[id].group) group_objects_[i].push_back(nodes_[id].group);
+    }
+    std::sort(m.begin(), m.end());
   }
 }
 
 bool DirectoryIndex::InGroup(size_t account_index, const std::string& name_or_dn) const {
-  const std::string key = name_or_dn.find('=') != std::string::npos ? NormalizeDn(name_or_dn)
-                                                                    : ToLower(name_or_dn);
-  return memberships_[account_index].count(key) > 0;
+  const std::vector<int>& m = memberships_[account_index];
+  if (name_or_dn.find('=') != std::string::npos) {
+    auto it = node_by_dn_.find(NormalizeDn(name_or_dn));
+    return it != node_by_dn_.end() && std::binary_search(m.begin(), m.end(), it->second);
+  }
+  auto it = nodes_by_name_.find(ToLower(name_or_dn));
+  if (it == nodes_by_name_.end()) return false;
+  for (int id : it->second) {
+    if (std::binary_search(m.begin(), m.end(), id)) return true;
+  }
+  return false;
 }
 
 std::string DirectoryIndex::FirstGroup(size_t account_index,
@@ -154,11 +209,6 @@ const Account* DirectoryIndex::AccountByDn(const std::string& dn) const {
 const Account* DirectoryIndex::AccountByName(const std::string& name) const {
   auto it = account_by_name_.find(ToLower(name));
   return it == account_by_name_.end() ? nullptr : &snapshot_.accounts[it->second];
-}
-
-const Group* DirectoryIndex::GroupByDn(const std::string& dn) const {
-  auto it = group_by_dn_.find(NormalizeDn(dn));
-  return it == group_by_dn_.end() ? nullptr : it->second;
 }
 
 Result<std::unique_ptr<Classifier>> Classifier::Create(const Config& cfg) {

@@ -106,7 +106,9 @@ std::string CheckLine(const std::string& line, const std::array<uint8_t, 32>* pk
     auto it = j.find(key);
     if (it == j.end() || !it->is_string()) return std::string("missing or non-string field '") + key + "'";
   }
-  if (!seq_it->is_number_unsigned() || seq_out->value_or(0) == 0) return "missing or bad field 'seq'";
+  if (seq_it == j.end() || !seq_it->is_number_unsigned() || seq_out->value_or(0) == 0) {
+    return "missing or bad field 'seq'";
+  }
   auto actor = j.find("actor");
   if (actor == j.end() || !actor->is_object()) return "missing field 'actor'";
 
@@ -452,7 +454,16 @@ Result<VerifyReport> VerifyActionLog(const std::string& path, const std::array<u
     return Status::FromErrno("cannot open action log " + path, errno);
   }
   CS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  return VerifyActionLogText(text, pk, options);
+}
 
+VerifyReport VerifyActionLogText(const std::string& text, const std::array<uint8_t, 32>& pk,
+                                 const VerifyOptions& options) {
+  if (sodium_init() < 0) {
+    VerifyReport bad;
+    bad.problem = "libsodium failed to initialise";
+    return bad;
+  }
   VerifyReport r;
   r.head_hash = LogGenesisHash(pk);
   uint64_t expected_seq = 1;

@@ -177,6 +177,10 @@ struct VerifyReport {
 Result<VerifyReport> VerifyActionLog(const std::string& path, const std::array<uint8_t, 32>& pk,
                                      const VerifyOptions& options = {});
 
+// The same check on a log's text (for tests and fuzzing): every problem is in the report.
+VerifyReport VerifyActionLogText(const std::string& text, const std::array<uint8_t, 32>& pk,
+                                 const VerifyOptions& options = {});
+
 // The genesis hash (hex) for a public key: the prev of seq 1.
 std::string LogGenesisHash(const std::array<uint8_t, 32>& pk);
 

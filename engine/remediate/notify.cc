@@ -406,7 +406,8 @@ Result<NotifyReport> RunNotify(const Config& config, const FindingsDocument& doc
   rep.unaddressed = composed.unaddressed;
   std::map<std::string, size_t> index;  // id -> position in rep.messages
   for (const auto& m : composed.messages) {
-    MessageResult r{m.id, m.kind, m.to, MessageOutcome::kWritten, ""};
+    MessageResult r{m.id, m.kind, m.to, MessageOutcome::kWritten, "", {}};
+    for (const auto& a : m.accounts) r.accounts.push_back(a.account);
     const std::string eml_path = outbox + "/" + m.id + ".eml";
     if (ledger.count(m.id) || Exists(outbox + "/sent/" + m.id + ".eml")) {
       r.outcome = MessageOutcome::kAlreadySent;
@@ -445,7 +446,8 @@ Result<NotifyReport> RunNotify(const Config& config, const FindingsDocument& doc
       auto pos = index.find(id);
       if (pos == index.end()) {
         index[id] = rep.messages.size();
-        rep.messages.push_back(MessageResult{id, "", "", MessageOutcome::kPending, "left from an earlier run"});
+        rep.messages.push_back(
+            MessageResult{id, "", "", MessageOutcome::kPending, "left from an earlier run", {}});
         pos = index.find(id);
       }
       MessageResult& r = rep.messages[pos->second];
@@ -454,38 +456,46 @@ Result<NotifyReport> RunNotify(const Config& config, const FindingsDocument& doc
         r.outcome = MessageOutcome::kAlreadySent;
         continue;
       }
-      auto meta_text = ReadFile(outbox + "/" + id + ".json");
-      json meta;
+      // The envelope file is ours, but it sits on disk: anything malformed marks the message
+      // as failed (kept pending) instead of throwing.
+      std::string from, accounts, rule_list, run_id;
+      bool meta_ok = false;
       try {
-        if (meta_text.ok()) meta = json::parse(*meta_text);
+        auto meta_text = ReadFile(outbox + "/" + id + ".json");
+        if (meta_text.ok()) {
+          json meta = json::parse(*meta_text);
+          r.to = meta.at("to").get<std::string>();
+          from = meta.at("from").get<std::string>();
+          r.kind = meta.value("kind", "");
+          run_id = meta.value("run", doc.run.id);
+          const bool fill_accounts = r.accounts.empty();
+          std::set<std::string> rules;
+          for (const auto& a : meta.value("accounts", json::array())) {
+            const std::string name = a.at("account").get<std::string>();
+            accounts += (accounts.empty() ? "" : ",") + name;
+            if (fill_accounts) r.accounts.push_back(name);
+            for (const auto& rr : a.value("rules", json::array())) rules.insert(rr.get<std::string>());
+          }
+          for (const auto& rr : rules) rule_list += (rule_list.empty() ? "" : ",") + rr;
+          meta_ok = true;
+        }
       } catch (const json::exception&) {
+        meta_ok = false;
       }
-      if (!meta.is_object() || !meta.contains("to") || !meta.contains("from")) {
+      if (!meta_ok) {
         r.outcome = MessageOutcome::kFailed;
-        r.message = "its envelope file " + id + ".json is missing or damaged; re-run notify "
-                    "without --send to rewrite it";
+        r.message = "its envelope file " + id + ".json is missing or damaged; delete both files "
+                    "of this id and re-run notify to rewrite them";
         continue;
       }
-      r.to = meta.value("to", "");
-      r.kind = meta.value("kind", "");
       if (server_down) {
         r.outcome = MessageOutcome::kPending;
         r.message = "not tried: the server was unavailable";
         continue;
       }
       CS_ASSIGN_OR_RETURN(std::string eml, ReadFile(outbox + "/" + id + ".eml"));
-      std::string accounts;
-      std::string dns;
-      std::set<std::string> rules;
-      for (const auto& a : meta.value("accounts", json::array())) {
-        accounts += (accounts.empty() ? "" : ",") + a.value("account", "");
-        for (const auto& rr : a.value("rules", json::array())) rules.insert(rr.get<std::string>());
-      }
-      std::string rule_list;
-      for (const auto& rr : rules) rule_list += (rule_list.empty() ? "" : ",") + rr;
-      const std::string run_id = meta.value("run", doc.run.id);
 
-      Status s = mailer->Send(meta.value("from", config.notify.from), r.to, eml);
+      Status s = mailer->Send(from, r.to, eml);
       if (s.ok()) {
         CS_RETURN_IF_ERROR(AppendLine(ledger_path, json{{"id", id},
                                                         {"to", r.to},

@@ -119,6 +119,7 @@ struct MessageResult {
   std::string to;
   MessageOutcome outcome = MessageOutcome::kWritten;
   std::string message;  // error or note; never a secret
+  std::vector<std::string> accounts;  // account names the message covers
 };
 
 struct NotifyReport {

@@ -254,6 +254,7 @@ TEST_F(NotifyTest, DryRunWritesOutboxOnceAndNothingElse) {
   auto r = RunNotify(config_, doc_, Findings(), NotifyOptions{});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->written, 1u);
+  EXPECT_EQ(r->messages[0].accounts, std::vector<std::string>{"svc-backup"});
   EXPECT_EQ(Files(Outbox(), ".eml").size(), 1u);
   struct stat st;
   ASSERT_EQ(::stat((Outbox() + "/" + r->messages[0].id + ".eml").c_str(), &st), 0);
@@ -323,6 +324,22 @@ TEST_F(NotifyTest, FailedSendStaysPendingAndIsRetriedOnce) {
   auto v = VerifyActionLog(ConfiguredActionLogPath(config_), pk.value());
   EXPECT_TRUE(v->ok);
   EXPECT_EQ(v->entries_verified, 3u);
+}
+
+TEST_F(NotifyTest, DamagedEnvelopeFailsThatMessageOnly) {
+  Add(Acct("svc-a", AccountClass::kService, "alice@example.org"));
+  Add(Acct("svc-b", AccountClass::kService, "bob@example.org"));
+  auto dry = RunNotify(config_, doc_, Findings(), NotifyOptions{});
+  ASSERT_TRUE(dry.ok());
+  ASSERT_EQ(dry->messages.size(), 2u);
+  std::ofstream(Outbox() + "/" + dry->messages[0].id + ".json", std::ios::trunc) << "{\"to\": 5";
+  auto r = RunNotify(config_, doc_, Findings(), SendWith());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->failed, 1u);
+  EXPECT_EQ(r->sent, 1u);
+  EXPECT_NE(r->messages[0].message.find("damaged"), std::string::npos);
+  EXPECT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_[0].to, "bob@example.org");
 }
 
 TEST_F(NotifyTest, SendWithoutSigningKeyIsRefusedBeforeSending) {

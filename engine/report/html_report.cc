@@ -309,7 +309,7 @@ font-size:12px;font-weight:600;color:#fff}
 .sev-critical{background:var(--crit)}.sev-high{background:var(--high)}
 .sev-medium{background:var(--med)}.sev-low{background:var(--low)}
 .rule{display:inline-block;font:12px ui-monospace,"DejaVu Sans Mono",monospace;padding:0 6px;
-border-left:3px solid var(--line);background:var(--soft);margin:1px 2px 1px 0}
+border-left:3px solid var(--line);background:var(--soft);margin:1px 2px 1px 0;white-space:nowrap}
 .sev-border-critical{border-color:var(--crit)}.sev-border-high{border-color:var(--high)}
 .sev-border-medium{border-color:var(--med)}.sev-border-low{border-color:var(--low)}
 .acct{font-weight:600}.cls{font-size:11px;color:var(--muted);border:1px solid var(--line);

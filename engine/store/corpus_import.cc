@@ -199,7 +199,8 @@ class RecordRouter {
         pending_ = r;
         has_pending_ = true;
       } else if (r.hash == pending_.hash) {
-        pending_.count += r.count;
+        uint64_t sum = pending_.count + r.count;
+        pending_.count = sum < r.count ? UINT64_MAX : sum;  // saturate, as the sorter does
       } else if (HashLess(pending_.hash, r.hash)) {
         out_.push_back(pending_);
         pending_ = r;

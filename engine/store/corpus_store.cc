@@ -124,8 +124,25 @@ class CorpusStoreImpl final : public CorpusStore {
 
 }  // namespace
 
+Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, const Manifest& m);
+
+}  // namespace
+
 Result<std::unique_ptr<CorpusStore>> CorpusStore::Open(const std::string& dir) {
   CS_ASSIGN_OR_RETURN(Manifest m, store::LoadManifest(dir));
+  Result<std::unique_ptr<CorpusStore>> opened = OpenGeneration(dir, m);
+  if (opened.ok()) return opened;
+  // An import may have committed generation N+1 and removed N between our reading the manifest
+  // and opening N's files. If the manifest has moved on, open what it names now (once: a store
+  // that keeps failing is broken, not busy).
+  Result<Manifest> again = store::LoadManifest(dir);
+  if (again.ok() && again->generation != m.generation) return OpenGeneration(dir, *again);
+  return opened;
+}
+
+namespace {
+
+Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, const Manifest& m) {
   const std::string filter_path = store::FilterPath(dir, m.generation);
   const std::string index_path = store::IndexPath(dir, m.generation);
   const std::string manifest_path = dir + "/" + store::kManifestName;
@@ -188,4 +205,5 @@ Result<std::unique_ptr<CorpusStore>> CorpusStore::Open(const std::string& dir) {
       new CorpusStoreImpl(std::move(info), std::move(filter), std::move(db), index_path));
 }
 
+}  // namespace
 }  // namespace credsweep

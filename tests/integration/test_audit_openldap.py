@@ -73,12 +73,13 @@ class OpenLdapAuditTest(unittest.TestCase):
         cls.t0 = time.monotonic()
         cls.tmp = tempfile.mkdtemp(prefix="credsweep-audit-openldap-")
         cls.ldap = Slapd()
-        cls.ldap.start()
         try:
+            cls.ldap.start()
             cls._populate()
             cls._audit()
         except BaseException:
             cls.ldap.stop()
+            subprocess.run(["rm", "-rf", cls.tmp])
             raise
 
     @classmethod
@@ -147,6 +148,7 @@ required_level = {{ tier0 = 3 }}
         cls.doc, cls.got = sup.findings_by_account(cls.out)
 
     def test_exact_findings_per_account(self):
+        self.maxDiff = None
         expected = {k: sorted(v) for k, v in EXPECTED.items() if v}
         self.assertEqual(self.got, expected)
 
@@ -174,6 +176,11 @@ required_level = {{ tier0 = 3 }}
             mode = stat.S_IMODE(os.stat(os.path.join(self.out, name)).st_mode)
             self.assertEqual(mode, 0o600, name)
         hashes = sorted({sup.nt_hash_hex(p) for p in P.values()} | {LM_PASSWORD})
+        # The scanner itself finds a planted hash (lower-case hex inside other text).
+        canary = os.path.join(self.tmp, "canary")
+        os.makedirs(canary, exist_ok=True)
+        sup.write_private(os.path.join(canary, "x.json"), '{"h": "%s"}' % hashes[-1].lower())
+        self.assertEqual(sup.scan_for_hashes(canary, hashes), [("x.json", len(hashes) - 1)])
         self.assertEqual(sup.scan_for_hashes(self.out, hashes), [],
                          "hash material found in the output folder (file, hash #)")
         for stream in (self.result.stdout, self.result.stderr):

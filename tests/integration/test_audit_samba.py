@@ -95,7 +95,7 @@ EXPECTED = {
     "svc-credsweep": [],
     "WS01$": [],
     # Built-in accounts of a fresh Samba domain:
-    "Administrator": ["password-never-expires"],  # protected, but the flag is still reported
+    "Administrator": [],  # protected; Samba provisions it with a plain NORMAL_ACCOUNT uac
     "Guest": ["password-never-expires", "password-not-required"],  # disabled, no password
     "krbtgt": [],
     "DC1$": [],
@@ -109,12 +109,13 @@ class SambaAuditTest(unittest.TestCase):
         cls.t0 = time.monotonic()
         cls.tmp = tempfile.mkdtemp(prefix="credsweep-audit-samba-")
         cls.dc = SambaDC()
-        cls.dc.start()
         try:
+            cls.dc.start()
             cls._populate()
             cls._audit()
         except BaseException:
             cls.dc.stop()
+            subprocess.run(["rm", "-rf", cls.tmp])
             raise
 
     @classmethod
@@ -213,6 +214,7 @@ required_level = {{ "Tier0 Admins" = 3 }}
         cls.doc, cls.got = sup.findings_by_account(cls.out)
 
     def test_exact_findings_per_account(self):
+        self.maxDiff = None
         expected = {k: sorted(v) for k, v in EXPECTED.items() if v}
         self.assertEqual(self.got, expected)
 
@@ -252,6 +254,11 @@ required_level = {{ "Tier0 Admins" = 3 }}
                 hashes.add(f[3].upper())
         hashes = sorted(hashes)
         self.assertGreaterEqual(len(hashes), 16)
+        # The scanner itself finds a planted hash (lower-case hex inside other text).
+        canary = os.path.join(self.tmp, "canary")
+        os.makedirs(canary, exist_ok=True)
+        sup.write_private(os.path.join(canary, "x.json"), '{"h": "%s"}' % hashes[-1].lower())
+        self.assertEqual(sup.scan_for_hashes(canary, hashes), [("x.json", len(hashes) - 1)])
         hits = sup.scan_for_hashes(self.out, hashes)
         self.assertEqual(hits, [], "NT hash material found in the output folder (file, hash #)")
         for stream in (self.result.stdout, self.result.stderr):

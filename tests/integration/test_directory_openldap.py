@@ -74,6 +74,7 @@ class OpenLdapDirectoryTest(unittest.TestCase):
             cls.result = cls._run_live()
         except BaseException:
             cls.ldap.stop()
+            subprocess.run(["rm", "-rf", cls.tmp])
             raise
 
     @classmethod

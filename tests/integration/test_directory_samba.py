@@ -85,6 +85,7 @@ class SambaDirectoryTest(unittest.TestCase):
             cls.result = cls._run_live()
         except BaseException:
             cls.dc.stop()
+            subprocess.run(["rm", "-rf", cls.tmp])
             raise
 
     @classmethod

@@ -58,9 +58,11 @@ class EnforceSambaTest(unittest.TestCase):
         return subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=120)
 
     def bind(self, name):
-        """(ok, diagnostic) of a simple bind as name@realm with its fixture password."""
-        r = subprocess.run(["ldapwhoami", "-x", "-H", self.dc.ldap_url,
-                            "-D", "%s@%s" % (name, self.dc.realm), "-w", PASSWORDS[name]],
+        """(ok, diagnostic) of a simple bind as name@realm with its fixture password. (A base
+        read of the root DSE after the bind: Samba does not implement the whoami operation.)"""
+        r = subprocess.run(["ldapsearch", "-x", "-LLL", "-H", self.dc.ldap_url,
+                            "-D", "%s@%s" % (name, self.dc.realm), "-w", PASSWORDS[name],
+                            "-b", "", "-s", "base", "(objectClass=*)", "dnsHostName"],
                            capture_output=True, text=True, timeout=30)
         return r.returncode == 0, r.stderr
 

@@ -136,6 +136,14 @@ class NotifySmtpTest(unittest.TestCase):
             self.assertEqual(len(smtp.messages()), 2)
             self.assertEqual(smtp.messages()[0]["X-Envelope-TLS"], "no")
 
+    def test_certificate_from_another_ca_is_refused(self):
+        other_ca, _, _ = _common.make_tls(os.path.join(self.dir, "other-ca"), ips=["127.0.0.1"])
+        with SmtpServer() as smtp:
+            r = self.notify(self.config(smtp.url, other_ca), send=True)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertEqual(smtp.messages(), [])
+            self.assertEqual(len(self.pending()), 2)
+
     def test_dead_server_leaves_messages_pending_then_delivers_once(self):
         dead_port = _common.free_port()
         r = self.notify(self.config("smtp://127.0.0.1:%d" % dead_port), send=True)

@@ -100,13 +100,14 @@ class RunDemoTest(unittest.TestCase):
             html = f.read()
         for section in ("summary", "requirements", "leaked", "shared", "privileged", "external",
                         "actions", "trend", "waived", "findings", "evidence"):
-            self.assertIn('<section id="%s"' % section, html)
-        self.assertNotIn("<script", html)  # the demo has a display name holding one
-        self.assertIn("&lt;script&gt;", html)
+            self.assertTrue('<section id="%s"' % section in html, section)
+        # The demo has a display name holding a script tag: it must arrive as text.
+        self.assertFalse("<script" in html, "unescaped <script in report.html")
+        self.assertTrue("&lt;script&gt;" in html, "escaped display name missing")
         self.assertIsNone(re.search(r"(src|href)\s*=|url\(|https?://|@import", html))
         # Evidence: the corpus version the demo imported and the verify command.
-        self.assertIn("demo-common-passwords", html)
-        self.assertIn("credsweep log verify --log ", html)
+        self.assertTrue("demo-common-passwords" in html, "corpus source missing")
+        self.assertTrue("credsweep log verify --log " in html, "verify command missing")
         with open(os.path.join(reports_dir(), "report.json")) as f:
             summary = json.load(f)
         self.assertGreaterEqual(len(summary["leaked_passwords"]), 3)
@@ -129,7 +130,7 @@ class RunDemoTest(unittest.TestCase):
                     secrets.add(parts[3].lower())
                     if parts[2].lower() != "aad3b435b51404eeaad3b435b51404ee":
                         secrets.add(parts[2].lower())
-        self.assertGreater(len(secrets), 60)
+        self.assertGreater(len(secrets), 40)
         passwords = set()
         with open(os.path.join(REPO, "tools", "demo", "passwords.csv"), newline="") as f:
             for row in csv.reader(f):

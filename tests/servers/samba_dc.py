@@ -328,6 +328,18 @@ class SambaDC:
         res = self.samdb().search(self.dn_of(name), scope=ldb.SCOPE_BASE, attrs=list(attrs))
         return {a: [str(v) for v in res[0][a]] if a in res[0] else [] for a in attrs}
 
+    def try_bind(self, name, password):
+        """Simple bind over LDAPS as NAME@REALM (or a DN). Returns (True, "") or (False, the
+        server's diagnostic, e.g. "... data 773" = must change password, "data 52e" = bad
+        password). Uses a base-scope read of the rootDSE, not ldapwhoami: Samba does not
+        implement the Who-am-I extended operation."""
+        who = name if "=" in name else "%s@%s" % (name, REALM.lower())
+        r = subprocess.run(["ldapsearch", "-x", "-H", self.ldaps_url, "-D", who, "-w", password,
+                            "-b", "", "-s", "base", "(objectClass=*)", "1.1"],
+                           env=dict(os.environ, LDAPTLS_CACERT=self.ca_file),
+                           capture_output=True, text=True)
+        return r.returncode == 0, r.stderr.strip()
+
     # ---- hash material ----------------------------------------------------------------------
     def dump_hashes(self):
         """`pdbedit -L -w` output (smbpasswd format) for every account. Holds NT hashes: write

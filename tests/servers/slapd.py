@@ -292,6 +292,15 @@ userPassword: {AUDITOR_PASSWORD}
         self.add_entries("\n".join(lines) + "\n")
         return dn
 
+    def try_bind(self, dn, password):
+        """Simple bind over LDAPS as DN. Returns (True, "") or (False, slapd's diagnostic).
+        Note: with ppolicy, a user whose pwdReset is TRUE can still bind, but every operation
+        except a password change is then refused ("Operations are restricted to ...")."""
+        r = subprocess.run(["ldapwhoami", "-x", "-H", self.ldaps_url, "-D", dn, "-w", password],
+                           env=dict(os.environ, LDAPTLS_CACERT=self.ca_file),
+                           capture_output=True, text=True)
+        return r.returncode == 0, r.stderr.strip()
+
     def read_attrs(self, dn, attrs):
         """{attr: [values]} for one entry, read as the rootdn (operational attrs included)."""
         env = dict(os.environ, LDAPTLS_CACERT=self.ca_file)

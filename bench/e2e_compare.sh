@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# End-to-end corpus benchmark: generate a HIBP NTLM file, time its import, then answer the same
+# query set three ways in one run and print the ratios.
+#
+#   bash bench/e2e_compare.sh [N_LINES] [WORKDIR]
+#     N_LINES   default 100000000 (the issue's 100 M; ~3.6 GB of text, ~3 GB of store)
+#     WORKDIR   default a new /tmp/cs_e2e.XXXXXX (kept: delete it yourself)
+#   env: CREDSWEEP_BUILD_DIR (default build), QUERIES (default 100000, half present, half
+#        absent), LOOK_QUERIES (default = QUERIES; look(1) starts one process per query, so a
+#        smaller sample keeps the run short; its time is scaled to QUERIES)
+#
+# The three ways, all over the same QUERIES hashes:
+#   1. credsweep: `credsweep corpus check --store` (whole process: open + filter + MultiGet),
+#      and in-process CorpusStore::LookupBatch (from index_get_bench).
+#   2. look(1): binary search over the sorted text, one `look HASH FILE` per query — what
+#      DSInternals does in-process; process start-up is part of look's cost here, which is why
+#      the in-process RocksDB figure is printed too.
+#   3. RocksDB alone: the same index opened by index_get_bench (bench/index_get_bench.cc), one
+#      DB::Get per query, no Bloom filter in front.
+# Needs: /usr/bin/time (GNU time, for peak RSS), look (bsdextrautils).
+set -euo pipefail
+n=${1:-100000000}
+work=${2:-$(mktemp -d /tmp/cs_e2e.XXXXXX)}
+build=${CREDSWEEP_BUILD_DIR:-build}
+bin=$build/credsweep
+helper=$build/index_get_bench
+queries=${QUERIES:-100000}
+look_queries=${LOOK_QUERIES:-$queries}
+for tool in "$bin" "$helper"; do
+  [ -x "$tool" ] || { echo "missing $tool: build the credsweep and index_get_bench targets" >&2; exit 2; }
+done
+command -v look >/dev/null || { echo "look(1) missing: apt-get install bsdextrautils" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time missing: apt-get install time" >&2; exit 2; }
+mkdir -p "$work"
+hibp=$work/hibp.txt
+store=$work/store
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
+secs() { calc "$2 - $1"; }
+
+echo "== generating $n lines into $hibp"
+if [ ! -s "$hibp" ] || [ "$(cat "$work/.lines" 2>/dev/null)" != "$n" ]; then
+  "$bin" corpus generate --out "$hibp" --random "$n" --seed 2026
+  echo "$n" >"$work/.lines"
+fi
+bytes=$(stat -c %s "$hibp")
+
+echo "== importing (page cache warm: the file was just written)"
+rm -rf "$store"
+/usr/bin/time -v "$bin" corpus import --store "$store" --source hibp "$hibp" \
+  >"$work/import.out" 2>"$work/import.time"
+cat "$work/import.out"
+elapsed=$(grep "Elapsed (wall clock)" "$work/import.time" | awk '{print $NF}' |
+  awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
+rss_kb=$(grep "Maximum resident set size" "$work/import.time" | awk '{print $NF}')
+cpu=$(grep "Percent of CPU" "$work/import.time" | awk '{print $NF}')
+user=$(grep "User time" "$work/import.time" | awk '{print $NF}')
+sys=$(grep "System time" "$work/import.time" | awk '{print $NF}')
+store_mb=$(du -sm "$store" | awk '{print $1}')
+printf 'import: %d lines, %.1f MB in %.2f s -> %.2f M keys/s, %.0f MB/s; peak RSS %.0f MiB; CPU %s (user %s s, sys %s s); store %s MB\n' \
+  "$n" "$(calc "$bytes / 1000000")" "$elapsed" "$(calc "$n / $elapsed / 1000000")" \
+  "$(calc "$bytes / $elapsed / 1000000")" "$(calc "$rss_kb / 1024")" "$cpu" "$user" "$sys" "$store_mb"
+
+echo "== building $queries queries (half from the file, half random)"
+half=$((queries / 2))
+step=$(( n / half > 0 ? n / half : 1 ))
+awk -F: -v step="$step" -v max="$half" 'NR % step == 1 && c < max { print $1; c++ }' "$hibp" >"$work/present.txt"
+"$bin" corpus generate --out "$work/absent.hibp" --random "$((queries - $(wc -l <"$work/present.txt")))" --seed 4242 >/dev/null
+cut -d: -f1 "$work/absent.hibp" >"$work/absent.txt"
+paste -d'\n' "$work/present.txt" "$work/absent.txt" | grep . >"$work/queries.txt"
+nq=$(wc -l <"$work/queries.txt")
+
+echo "== 1. credsweep corpus check ($nq queries)"
+t0=$(now)
+"$bin" corpus check --store "$store" <"$work/queries.txt" >"$work/check.out" || [ $? -eq 1 ]
+t_check=$(secs "$t0" "$(now)")
+hits_check=$(grep -c '^LEAKED' "$work/check.out" || true)
+printf 'credsweep check: %.3f s wall, %d found\n' "$t_check" "$hits_check"
+
+echo "== 2. look(1) binary search ($look_queries of the queries)"
+head -n "$look_queries" "$work/queries.txt" >"$work/look_queries.txt"
+t0=$(now)
+hits_look=0
+while read -r h; do
+  if look "$h" "$hibp" >/dev/null; then hits_look=$((hits_look + 1)); fi
+done <"$work/look_queries.txt"
+t_look_sample=$(secs "$t0" "$(now)")
+t_look=$(calc "$t_look_sample * $nq / $look_queries")
+printf 'look: %.3f s for %d queries (%d found) -> %.3f s scaled to %d\n' \
+  "$t_look_sample" "$look_queries" "$hits_look" "$t_look" "$nq"
+
+echo "== 3. in process: credsweep LookupBatch vs RocksDB Get per key"
+"$helper" "$store" "$work/queries.txt" | tee "$work/helper.out"
+t_batch=$(grep '^credsweep-store' "$work/helper.out" | sed 's/.*lookups \([0-9.]*\) s.*/\1/')
+t_get=$(grep '^rocksdb-get' "$work/helper.out" | sed 's/.*lookups \([0-9.]*\) s.*/\1/')
+hits_get=$(grep '^rocksdb-get' "$work/helper.out" | sed 's/.* \([0-9]*\) found.*/\1/')
+
+echo "== summary"
+[ "$hits_check" = "$hits_get" ] || echo "WARNING: credsweep found $hits_check, RocksDB found $hits_get"
+printf 'look(1) / credsweep check (whole processes):   %8.1fx\n' "$(calc "$t_look / $t_check")"
+printf 'RocksDB Get / credsweep LookupBatch (in-proc): %8.1fx\n' "$(calc "$t_get / $t_batch")"
+printf 'look(1) / credsweep LookupBatch (in-proc):     %8.1fx\n' "$(calc "$t_look / $t_batch")"
+echo "work dir: $work (delete when done)"
