@@ -101,7 +101,9 @@ struct LogConfig {
 
 struct RunConfig {
   bool apply = false;      // false: the whole run is a dry run
-  std::string state_dir;   // lock, history, outbox, action log; default "./credsweep-state"
+  // lock, history, outbox, action log; default "credsweep-state" beside the config file
+  // (ParseConfig fills it in, resolved, when the key is absent).
+  std::string state_dir;
   std::string out_dir;     // reports; default STATE_DIR/reports/<YYYY-MM>
 };
 

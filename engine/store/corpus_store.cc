@@ -29,6 +29,9 @@ rocksdb::Options ReadOptionsForIndex() {
   o.max_open_files = -1;
   o.info_log_level = rocksdb::InfoLogLevel::ERROR_LEVEL;
   o.keep_log_file_num = 2;
+  // Table files are read through mmap: a positive's data block is a page-cache hit without a
+  // pread(2) per lookup (measured in bench/e2e_compare.sh).
+  o.allow_mmap_reads = true;
   rocksdb::BlockBasedTableOptions t;
   t.cache_index_and_filter_blocks = false;
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
@@ -121,8 +124,6 @@ class CorpusStoreImpl final : public CorpusStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::string index_path_;
 };
-
-}  // namespace
 
 Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, const Manifest& m);
 

@@ -1,6 +1,7 @@
 """Shared plumbing for the test servers: process lifetime, ports, certificates, temp dirs."""
 import atexit
 import errno
+import fcntl
 import os
 import shutil
 import signal
@@ -51,6 +52,20 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+def lock_address(name):
+    """An exclusive, non-blocking lock on a loopback address/port shared by every test run on
+    this machine (held until the returned file is closed); None when someone else holds it."""
+    d = os.path.join(tempfile.gettempdir(), "credsweep-loopback-locks")
+    os.makedirs(d, mode=0o1777, exist_ok=True)
+    f = open(os.path.join(d, name + ".lock"), "w")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return None
+    return f
+
+
 def port_free(host, port):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
@@ -62,17 +77,33 @@ def port_free(host, port):
         return True
 
 
+def listener_pids(host, port):
+    """PIDs listening on host:port (TCP), from `ss -ltnp`."""
+    out = subprocess.run(["ss", "-ltnpH", "sport = :%d" % port], capture_output=True, text=True).stdout
+    pids = set()
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) >= 4 and fields[3] in ("%s:%d" % (host, port), "*:%d" % port,
+                                               "0.0.0.0:%d" % port):
+            for chunk in line.split("pid=")[1:]:
+                pids.add(int(chunk.split(",")[0]))
+    return pids
+
+
 def wait_for_port(host, port, proc, timeout, log_path):
+    """Waits until OUR process listens on host:port. Another test's server that happens to
+    listen there (two test runs racing for an address) is not mistaken for ours."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("server exited with %s before listening on %s:%d; log:\n%s"
                                % (proc.returncode, host, port, tail(log_path)))
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
+        pids = listener_pids(host, port)
+        if pids and proc.pid not in pids:
+            raise RuntimeError("%s:%d is taken by another process (pids %s)" % (host, port, sorted(pids)))
+        if proc.pid in pids:
+            return
+        time.sleep(0.05)
     raise RuntimeError("server did not listen on %s:%d within %ss; log:\n%s"
                        % (host, port, timeout, tail(log_path)))
 

@@ -6,6 +6,7 @@
         dc.add_group("Tier0", members=["jdoe"])
         dc.set_attrs("jdoe", userAccountControl=0x10200, accountExpires=0)
         text = dc.dump_hashes()                 # `pdbedit -L -w` output; never print it
+        ok, diag = dc.try_bind("jdoe", "Summer2024!")  # "data 773" in diag: must change
         # LDAP clients: dc.ldaps_url + dc.ca_file (default), dc.ldap_url (+StartTLS or plain),
         # bind as dc.admin_dn with dc.admin_password.
 
@@ -15,8 +16,10 @@ How it works (measured on the CI VM):
     the password policy is relaxed there once (complexity off, minimum length 0, history 0,
     no maximum age) so fixtures can use weak, empty and shared passwords. Each SambaDC copies
     the template (~33 MB) into its own temp dir.
-  * Each instance listens on its own loopback address 127.0.0.N (N >= 3, the first whose 389
-    and 636 are free), because Samba AD's LDAP ports are fixed. `interfaces = 127.0.0.N/8`:
+  * Each instance listens on its own loopback address 127.0.0.N (N >= 3, the first that no
+    other SambaDC on the machine has locked — a flock under /tmp/credsweep-loopback-locks — and
+    whose 389/636 are free), because Samba AD's LDAP ports are fixed. Start-up waits until
+    THIS samba PID owns the listeners (`ss -ltnp`), so a racing test run's DC is never used. `interfaces = 127.0.0.N/8`:
     Samba only accepts an address it can place on a probed interface, and the /8 puts it on lo.
   * TLS: Samba would generate a self-signed certificate for its host name, which no client can
     verify against 127.0.0.N; instead a throw-away CA and a certificate with SAN
@@ -106,10 +109,15 @@ def _provision_template():
 
 
 def _pick_ip():
+    """(ip, lock): the first 127.0.0.N no other SambaDC holds and whose LDAP ports are free."""
     for n in range(3, 255):
         ip = "127.0.0.%d" % n
+        lock = _common.lock_address("samba-" + ip)
+        if lock is None:
+            continue
         if _common.port_free(ip, 389) and _common.port_free(ip, 636) and _common.port_free(ip, 3268):
-            return ip
+            return ip, lock
+        lock.close()
     raise RuntimeError("no free loopback address 127.0.0.3-254 with ports 389/636 free")
 
 
@@ -141,7 +149,7 @@ class SambaDC:
         try:
             shutil.copytree(os.path.join(template, "dc"), self.dc_dir, symlinks=True)
             for attempt in range(3):
-                self.ip = _pick_ip()
+                self.ip, self._ip_lock = _pick_ip()
                 self._write_conf()
                 tls = os.path.join(self.private_dir, "tls")
                 shutil.rmtree(tls, ignore_errors=True)
@@ -156,9 +164,11 @@ class SambaDC:
                     _common.wait_for_port(self.ip, 389, self.proc, 10, self.log_path)
                     return self
                 except RuntimeError:
-                    # Lost a race for the address with another test run: try the next one.
+                    # Lost a race for the address with a foreign process: try the next one.
                     _common.stop_pid(self.proc)
                     self._log.close()
+                    self._ip_lock.close()
+                    self._ip_lock = None
                     if attempt == 2:
                         raise
         except BaseException:
@@ -172,6 +182,9 @@ class SambaDC:
             self._log.close()
             self._log = None
         self._samdb = None
+        if getattr(self, "_ip_lock", None):
+            self._ip_lock.close()  # only after the server is gone: the address is free again
+            self._ip_lock = None
         _common.remove_dir(self.dir)
         _common.unregister(self)
 
