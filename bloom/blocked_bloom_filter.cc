@@ -1,7 +1,6 @@
 #include "bloom/blocked_bloom_filter.h"
 
 #include <fcntl.h>
-#include <immintrin.h>
 #include <sodium.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -12,7 +11,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <limits>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "bloom/internal/probe.h"
 #include "engine/base/file_util.h"
@@ -21,14 +22,15 @@ namespace credsweep::bloom {
 
 namespace internal {
 
+#if defined(__x86_64__)
 // GCC 12 warns inside its own avx512fintrin.h (the _mm512_undefined_* placeholders) whenever the
 // intrinsics are inlined into a target("avx512f") function: GCC bug 105593. Silenced only here.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-__attribute__((target("avx512f,avx512dq"))) bool TestBitsAvx512(const uint64_t* block,
-                                                                  uint64_t b, int probes) {
+__attribute__((target("avx512f,avx512dq"))) bool TestBitsAvx512(const uint64_t* block, uint64_t b,
+                                                                int probes) {
   const __m512i words = _mm512_load_si512(block);
   const __m512i bv = _mm512_set1_epi64(static_cast<long long>(b));
   const __m512i low6 = _mm512_set1_epi64(63);
@@ -37,8 +39,8 @@ __attribute__((target("avx512f,avx512dq"))) bool TestBitsAvx512(const uint64_t* 
     const int left = probes - j;
     const __mmask8 lanes = left >= 8 ? __mmask8{0xFF} : static_cast<__mmask8>((1u << left) - 1);
     // pos = top 9 bits of b * kProbeMul[j..j+7]  (ProbeBit, 8 lanes at once)
-    const __m512i pos = _mm512_srli_epi64(
-        _mm512_mullo_epi64(bv, _mm512_load_si512(&kProbeMul.v[j])), 55);
+    const __m512i pos =
+        _mm512_srli_epi64(_mm512_mullo_epi64(bv, _mm512_load_si512(&kProbeMul.v[j])), 55);
     // word = block[pos >> 6] (vpermq uses the low 3 bits of each index lane)
     const __m512i word = _mm512_permutexvar_epi64(_mm512_srli_epi64(pos, 6), words);
     const __m512i bit = _mm512_srlv_epi64(word, _mm512_and_si512(pos, low6));
@@ -51,10 +53,17 @@ __attribute__((target("avx512f,avx512dq"))) bool TestBitsAvx512(const uint64_t* 
 #endif
 
 bool HaveAvx512() {
-  static const bool have =
-      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  static const bool have = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
   return have;
 }
+#else
+// Not x86-64: the portable test is the only one (HaveAvx512() is false, so this is never used
+// by Filter; it exists so tests and callers link everywhere).
+bool TestBitsAvx512(const uint64_t* block, uint64_t b, int probes) {
+  return TestBitsPortable(block, b, probes);
+}
+bool HaveAvx512() { return false; }
+#endif
 
 }  // namespace internal
 
@@ -95,7 +104,8 @@ uint32_t Get32(const uint8_t* p) { return internal::Load32(p); }
 uint64_t Get64(const uint8_t* p) { return internal::Load64(p); }
 
 std::string CorruptMsg(const std::string& path, const std::string& what) {
-  return path + ": " + what + "; the Bloom filter file is damaged or not a credsweep filter — "
+  return path + ": " + what +
+         "; the Bloom filter file is damaged or not a credsweep filter — "
          "re-import the corpus (`credsweep corpus import`) to rebuild it";
 }
 
@@ -212,7 +222,8 @@ void SetKeyBits(uint64_t* block, uint64_t b, int probes) {
       mask[bit >> 6] |= uint64_t{1} << (bit & 63);
     }
     for (int w = 0; w < 8; ++w) {
-      if (mask[w] != 0) std::atomic_ref<uint64_t>(block[w]).fetch_or(mask[w], std::memory_order_relaxed);
+      if (mask[w] != 0)
+        std::atomic_ref<uint64_t>(block[w]).fetch_or(mask[w], std::memory_order_relaxed);
     }
   } else {
     internal::SetBits(block, b, probes);
@@ -328,9 +339,9 @@ Result<std::unique_ptr<FilterBuilder>> FilterBuilder::Create(const FilterParams&
   size_t bytes = 0;
   uint64_t* blocks = MapAnonymousBlocks(block_count, &base, &bytes);
   if (blocks == nullptr) {
-    return Status::FromErrno("Bloom filter: cannot allocate " +
-                                 std::to_string(block_count * kBlockBytes) + " bytes",
-                             errno);
+    return Status::FromErrno(
+        "Bloom filter: cannot allocate " + std::to_string(block_count * kBlockBytes) + " bytes",
+        errno);
   }
   FilterParams resolved = params;
   if (resolved.probes == 0) resolved.probes = BestProbes(params.bits_per_key);
@@ -371,7 +382,9 @@ void FilterBuilder::AddBatchConcurrent(const uint8_t* keys, size_t n) {
 }
 
 uint64_t FilterBuilder::key_count() const {
-  return std::atomic_ref<const uint64_t>(key_count_).load(std::memory_order_relaxed);
+  // atomic_ref needs a non-const object (C++20); the builder itself is never a const object.
+  return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(key_count_))
+      .load(std::memory_order_relaxed);
 }
 
 void FilterBuilder::set_key_count(uint64_t n) {
@@ -463,7 +476,8 @@ Result<std::unique_ptr<Filter>> Filter::Open(const std::string& path, const Open
     return Status::Corruption(CorruptMsg(path, "probes per key " + std::to_string(probes) +
                                                    " outside 1.." + std::to_string(kMaxProbes)));
   }
-  if (Get32(header + kOffBlockSize) != kBlockBytes || Get32(header + kOffHeaderSize) != kHeaderSize) {
+  if (Get32(header + kOffBlockSize) != kBlockBytes ||
+      Get32(header + kOffHeaderSize) != kHeaderSize) {
     return Status::Corruption(CorruptMsg(path, "unexpected block or header size"));
   }
   for (size_t i = kOffPadding; i < kHeaderSize; ++i) {
@@ -479,8 +493,8 @@ Result<std::unique_ptr<Filter>> Filter::Open(const std::string& path, const Open
   }
   const uint64_t block_count = Get64(header + kOffBlockCount);
   if (block_count < 1 || block_count > kMaxBlocks) {
-    return Status::Corruption(CorruptMsg(path, "block count " + std::to_string(block_count) +
-                                                   " out of range"));
+    return Status::Corruption(
+        CorruptMsg(path, "block count " + std::to_string(block_count) + " out of range"));
   }
   const uint64_t body_bytes = block_count * kBlockBytes;
   if (file_size != kHeaderSize + body_bytes) {
@@ -523,9 +537,9 @@ Result<std::unique_ptr<Filter>> Filter::Open(const std::string& path, const Open
     size_t bytes = 0;
     uint64_t* blocks = MapAnonymousBlocks(block_count, &base, &bytes);
     if (blocks == nullptr) {
-      return Status::FromErrno("cannot allocate " + std::to_string(body_bytes) +
-                                   " bytes for the Bloom filter " + path,
-                               errno);
+      return Status::FromErrno(
+          "cannot allocate " + std::to_string(body_bytes) + " bytes for the Bloom filter " + path,
+          errno);
     }
     f->map_base_ = base;
     f->map_bytes_ = bytes;
@@ -569,8 +583,8 @@ void Filter::MayContainBatch(const uint8_t* keys, size_t n, bool* out) const {
     BatchLookup<internal::TestBitsAvx512>(blocks_, block_count_, seed_, probes_, key_size(), keys,
                                           n, out);
   } else {
-    BatchLookup<internal::TestBitsPortable>(blocks_, block_count_, seed_, probes_, key_size(),
-                                            keys, n, out);
+    BatchLookup<internal::TestBitsPortable>(blocks_, block_count_, seed_, probes_, key_size(), keys,
+                                            n, out);
   }
 }
 

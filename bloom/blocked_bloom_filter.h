@@ -74,7 +74,7 @@ const char* KeyTypeName(KeyType type);
 
 inline constexpr uint32_t kFormatVersion = 1;
 inline constexpr size_t kHeaderSize = 4096;
-inline constexpr size_t kBlockBytes = 64;     // one cache line
+inline constexpr size_t kBlockBytes = 64;  // one cache line
 inline constexpr size_t kBlockBits = 512;
 inline constexpr int kMaxProbes = 16;
 
@@ -150,10 +150,10 @@ class FilterBuilder {
                 size_t alloc_bytes);
   FilterParams params_;  // probes resolved (never 0)
   uint64_t block_count_;
-  uint64_t* blocks_;     // 64-byte aligned, block_count_ * 8 words
-  size_t alloc_bytes_;   // size of the anonymous mapping holding blocks_
+  uint64_t* blocks_;            // 64-byte aligned, block_count_ * 8 words
+  size_t alloc_bytes_;          // size of the anonymous mapping holding blocks_
   void* alloc_base_ = nullptr;  // start of that mapping (blocks_ is 2 MiB aligned inside it)
-  uint64_t key_count_ = 0;  // accessed atomically by the *Concurrent methods
+  uint64_t key_count_ = 0;      // accessed atomically by the *Concurrent methods
 };
 
 enum class LoadMode {

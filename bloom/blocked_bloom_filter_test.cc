@@ -283,8 +283,16 @@ TEST(BlockedBloomFilter, GoldenFileBytes) {
   // magic, version 1, key type 1, probes 10, key count 16, block count 1, 16.0, seed 42,
   // block size 64, header size 4096
   EXPECT_EQ(Hex(u, 56),
-            "43534246" "01000000" "01000000" "0a000000" "1000000000000000" "0100000000000000"
-            "0000000000003040" "2a00000000000000" "40000000" "00100000");
+            "43534246"
+            "01000000"
+            "01000000"
+            "0a000000"
+            "1000000000000000"
+            "0100000000000000"
+            "0000000000003040"
+            "2a00000000000000"
+            "40000000"
+            "00100000");
   EXPECT_EQ(Hex(u + 56, 32), "9f10aceb31ac3c45e3a16340475937034d1756b6b1d12b120471abc0373ab6e5");
   EXPECT_EQ(std::string(bytes.data() + 88, 4096 - 88), std::string(4096 - 88, '\0'));
   EXPECT_EQ(Hex(u + 4096, 64),
@@ -389,12 +397,13 @@ TEST(BlockedBloomFilter, TheoryMatchesPublishedNumbers) {
 }
 
 TEST(BlockedBloomFilter, RejectsBadParameters) {
-  for (const FilterParams& p : {FilterParams{.key_type = static_cast<KeyType>(7), .expected_keys = 10},
-                                FilterParams{.expected_keys = 10, .bits_per_key = 0},
-                                FilterParams{.expected_keys = 10, .bits_per_key = 65},
-                                FilterParams{.expected_keys = 10, .probes = 17},
-                                FilterParams{.expected_keys = 10, .probes = -1},
-                                FilterParams{.expected_keys = ~uint64_t{0}, .bits_per_key = 64}}) {
+  for (const FilterParams& p :
+       {FilterParams{.key_type = static_cast<KeyType>(7), .expected_keys = 10},
+        FilterParams{.expected_keys = 10, .bits_per_key = 0},
+        FilterParams{.expected_keys = 10, .bits_per_key = 65},
+        FilterParams{.expected_keys = 10, .probes = 17},
+        FilterParams{.expected_keys = 10, .probes = -1},
+        FilterParams{.expected_keys = ~uint64_t{0}, .bits_per_key = 64}}) {
     auto r = FilterBuilder::Create(p);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
@@ -478,7 +487,9 @@ TEST_F(DamagedFile, TruncatedBody) {
 }
 TEST_F(DamagedFile, ExtendedBody) { ExpectCorrupt(good_ + std::string(64, '\0'), "extra block"); }
 TEST_F(DamagedFile, WrongMagic) { ExpectCorrupt(With(0, "CSBX"), "magic"); }
-TEST_F(DamagedFile, UnknownVersion) { ExpectCorrupt(With(4, std::string("\x02\0\0\0", 4)), "version 2"); }
+TEST_F(DamagedFile, UnknownVersion) {
+  ExpectCorrupt(With(4, std::string("\x02\0\0\0", 4)), "version 2");
+}
 TEST_F(DamagedFile, UnknownKeyType) {
   ExpectCorrupt(With(8, std::string("\x03\0\0\0", 4)), "key type 3");
   ExpectCorrupt(With(8, std::string("\0\0\0\0", 4)), "key type 0");

@@ -7,6 +7,7 @@
 // action log ([log] signing_key is required). Prints one line per account and a summary.
 // Exit: 0 done (or dry run), 1 at least one change failed, 2 usage/config error, 3 runtime
 // error — including the safety cap refusing a mass change (nothing written).
+#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -47,20 +48,20 @@ int RunEnforceCommand(const EnforceArgs& args) {
   std::cout << "credsweep enforce: run " << plan.run_id << ", "
             << (args.apply ? "applying" : "dry run, nothing is written") << "\n";
   for (const auto& s : plan.skips) {
-    std::cout << "  SKIP   " << s.account << "  " << s.dn << "  " << Join(s.rules) << "  "
+    std::cout << "  " << std::left << std::setw(10) << "SKIP" << s.account << "  " << s.dn << "  " << Join(s.rules) << "  "
               << s.reason << "\n";
   }
   for (const auto& r : rep->results) {
-    const char* tag = "FORCE  ";
+    const char* tag = "FORCE";
     switch (r.outcome) {
-      case ChangeOutcome::kPlanned: tag = "FORCE  "; break;
-      case ChangeOutcome::kApplied: tag = "FORCED "; break;
+      case ChangeOutcome::kPlanned: tag = "FORCE"; break;
+      case ChangeOutcome::kApplied: tag = "FORCED"; break;
       case ChangeOutcome::kAlreadyPending: tag = "PENDING"; break;
-      case ChangeOutcome::kSkipped: tag = "SKIP   "; break;
-      case ChangeOutcome::kFailed: tag = "FAILED "; break;
+      case ChangeOutcome::kSkipped: tag = "SKIP"; break;
+      case ChangeOutcome::kFailed: tag = "FAILED"; break;
       case ChangeOutcome::kNotAttempted: tag = "NOT-TRIED"; break;
     }
-    std::cout << "  " << tag << "  " << r.change.account << "  " << r.change.dn << "  "
+    std::cout << "  " << std::left << std::setw(10) << tag << r.change.account << "  " << r.change.dn << "  "
               << Join(r.change.rules) << "  "
               << (r.message.empty() ? r.change.action : r.message) << "\n";
   }

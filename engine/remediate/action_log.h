@@ -95,8 +95,8 @@ Result<std::array<uint8_t, 32>> LoadLogPublicKey(const std::string& path);
 // overwrite either. Returns the public key hex.
 Result<std::string> GenerateLogKeyFiles(const std::string& keyfile);
 
-// Who performs the logged actions: the directory bind identity (or the local user for actions
-// without a directory, e.g. notifications) and the host name.
+// Who performs the logged actions: the directory bind identity for forced changes and skips,
+// the SMTP user (or the sender address without AUTH) for notifications; and the host name.
 struct LogActor {
   std::string id;
   std::string host;

@@ -676,13 +676,17 @@ std::string RenderHtmlReport(const ReportInput& in) {
   if (!in.log_path.empty()) {
     ev("Action log", "<span class=\"mono\">" + E(in.log_path) + "</span>");
     ev("Log head hash", run.log_head_hash.empty()
-                            ? std::string("<span class=\"muted\">empty log</span>")
+                            ? std::string("<span class=\"muted\">no entries yet (a dry run "
+                                          "writes none)</span>")
                             : "<span class=\"mono\">" + E(run.log_head_hash) + "</span>");
+    // --expect-head pins the head recorded here, so entries deleted from the end also show.
     std::string cmd = "credsweep log verify --log " + in.log_path + " --pubkey " +
                       (in.log_pubkey_path.empty() ? std::string("PUBLIC_KEY_FILE")
                                                   : in.log_pubkey_path);
+    if (!run.log_head_hash.empty()) cmd += " --expect-head " + run.log_head_hash;
     ev("Verify the log", "<pre>" + E(cmd) + "</pre>The command exits 0 when every entry is "
-                         "intact; the last entry's hash must equal the head hash above.");
+                         "intact, signed by the key, and the head recorded by this run is "
+                         "still in the log.");
   }
   ev("Report generated (UTC)", E(in.generated_at));
   h += "</dl></section>\n";

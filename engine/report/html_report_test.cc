@@ -170,7 +170,7 @@ TEST(HtmlReportTest, EvidenceNamesCorpusVersionLogHeadAndTheVerifyCommand) {
   EXPECT_NE(ev.find("2026-11-01T02:00:00Z"), std::string::npos);
   EXPECT_NE(ev.find("9f86d081884c7d659a2feaa0c55ad015"), std::string::npos);
   EXPECT_NE(ev.find("credsweep log verify --log /var/lib/credsweep/state/actions.log --pubkey "
-                    "/etc/credsweep/log.pub"),
+                    "/etc/credsweep/log.pub --expect-head 9f86d081884c7d659a2feaa0c55ad015"),
             std::string::npos);
 }
 

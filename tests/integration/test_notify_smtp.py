@@ -2,9 +2,11 @@
 """`credsweep notify` against a real SMTP server (aiosmtpd on loopback, STARTTLS, own CA).
 
 Proves: an owner receives exactly one digest naming their service accounts, over TLS; a second
---send sends nothing twice; plaintext SMTP is refused unless allow_plaintext; a send to a dead
-server leaves the message pending and the next --send delivers it exactly once; every delivery
-is in the signed action log, which `credsweep log verify` accepts.
+--send sends nothing twice; plaintext SMTP is refused unless allow_plaintext; a certificate from
+another CA is refused; AUTH uses the password file (a wrong password is refused, nothing is
+sent, the password is never printed); a send to a dead server leaves the message pending and
+the next --send delivers it exactly once; every delivery is in the signed action log, which
+`credsweep log verify` accepts.
 The findings.json fixture follows the documented contract (engine/model/finding.h).
 """
 import json
@@ -70,13 +72,21 @@ class NotifySmtpTest(unittest.TestCase):
     def cli(self, *args):
         return subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=120)
 
-    def config(self, url, ca_file="", allow_plaintext=False, language="en"):
+    def config(self, url, ca_file="", allow_plaintext=False, language="en", username=None,
+               password=None):
         path = os.path.join(self.dir, "credsweep.toml")
+        auth = ""
+        if username:
+            pw_file = os.path.join(self.dir, "smtp.pw")
+            with open(pw_file, "w") as f:
+                f.write(password + "\n")
+            os.chmod(pw_file, 0o600)
+            auth = 'username = "%s"\npassword_file = "smtp.pw"\n' % username
         with open(path, "w") as f:
             f.write('[notify]\nfrom = "credsweep@corp.example.test"\nlanguage = "%s"\n'
-                    '[smtp]\nurl = "%s"\nca_file = "%s"\nallow_plaintext = %s\ntimeout_seconds = 10\n'
+                    '[smtp]\nurl = "%s"\nca_file = "%s"\nallow_plaintext = %s\ntimeout_seconds = 10\n%s'
                     '[log]\nsigning_key = "log.key"\n[run]\nstate_dir = "state"\n'
-                    % (language, url, ca_file, "true" if allow_plaintext else "false"))
+                    % (language, url, ca_file, "true" if allow_plaintext else "false", auth))
         return path
 
     def notify(self, cfg, send):
@@ -143,6 +153,24 @@ class NotifySmtpTest(unittest.TestCase):
             self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
             self.assertEqual(smtp.messages(), [])
             self.assertEqual(len(self.pending()), 2)
+
+    def test_auth_with_password_file(self):
+        secret = "Smtp-Fixture-Secret-7"  # fixture secret: never printed
+        with SmtpServer(auth=("credsweep-mailer", secret)) as smtp:
+            r = self.notify(self.config(smtp.url, smtp.ca_file, username="credsweep-mailer",
+                                        password="wrong-" + secret), send=True)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("refused", r.stdout)
+            self.assertNotIn(secret, r.stdout + r.stderr)
+            self.assertEqual(smtp.messages(), [])
+            self.assertEqual(len(self.pending()), 2)
+            r = self.notify(self.config(smtp.url, smtp.ca_file, username="credsweep-mailer",
+                                        password=secret), send=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertNotIn(secret, r.stdout + r.stderr)
+            msgs = smtp.messages()
+            self.assertEqual(len(msgs), 2)
+            self.assertEqual({m["X-Envelope-Auth"] for m in msgs}, {"credsweep-mailer"})
 
     def test_dead_server_leaves_messages_pending_then_delivers_once(self):
         dead_port = _common.free_port()

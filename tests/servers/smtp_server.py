@@ -6,6 +6,7 @@
         msgs = smtp.messages()              # list of email.message.EmailMessage, in arrival order
 
     SmtpServer(tls=False)                   # plain SMTP, no STARTTLS offered
+    SmtpServer(auth=("user", "secret"))     # AUTH PLAIN/LOGIN required (offered after STARTTLS)
 
 How it works: `/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:PORT --tlscert CERT --tlskey KEY
 -c smtp_maildir_handler.Handler MAILDIR` in a temp dir; the certificate (SAN IP:127.0.0.1) comes
@@ -23,26 +24,63 @@ import tempfile
 from . import _common
 
 _HANDLER = r'''
-import json, os, time, uuid
+import base64, os, time, uuid
 
 class Handler:
-    """Writes every accepted message to a maildir, envelope in X-Envelope-* headers."""
-    def __init__(self, maildir):
+    """Writes every accepted message to a maildir, envelope in X-Envelope-* headers. With a
+    user and a password file it also checks AUTH PLAIN/LOGIN (offered only after STARTTLS)."""
+    def __init__(self, maildir, user=None, password_file=None):
         self.maildir = maildir
+        self.user = user
+        self.password = None
+        if password_file:
+            with open(password_file) as f:
+                self.password = f.read().strip()
         for sub in ("tmp", "new", "cur"):
             os.makedirs(os.path.join(maildir, sub), exist_ok=True)
 
     @classmethod
     def from_cli(cls, parser, *args):  # aiosmtpd passes the CLASSARGS here
-        if len(args) != 1:
-            parser.error("smtp_maildir_handler.Handler takes one argument: MAILDIR")
-        return cls(args[0])
+        if len(args) not in (1, 3):
+            parser.error("smtp_maildir_handler.Handler takes MAILDIR [USER PASSWORD_FILE]")
+        return cls(*args)
+
+    async def handle_AUTH(self, server, session, envelope, args):
+        if self.user is None:
+            return "504 5.5.4 AUTH not enabled on this test server"
+        mech = args[0].upper()
+        if mech == "PLAIN":
+            data = base64.b64decode(args[1]) if len(args) > 1 else await server.challenge_auth("")
+            try:
+                _, user, password = data.split(b"\0")
+            except (ValueError, AttributeError):
+                return "501 5.5.2 Can't split auth value"
+        elif mech == "LOGIN":
+            user = base64.b64decode(args[1]) if len(args) > 1 else await server.challenge_auth("Username:")
+            password = await server.challenge_auth("Password:")
+        else:
+            return "504 5.5.4 Unrecognized authentication type"
+        if not isinstance(user, bytes) or not isinstance(password, bytes):
+            return "501 5.5.2 Authentication aborted"
+        if user.decode() == self.user and password.decode() == self.password:
+            session.authenticated = True
+            session.login_data = user.decode()
+            return "235 2.7.0 Authentication successful"
+        return "535 5.7.8 Authentication credentials invalid"
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.user is not None and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         name = "%d.%s.credsweep-test" % (time.time_ns(), uuid.uuid4().hex)
-        head = "X-Envelope-From: %s\r\nX-Envelope-To: %s\r\nX-Envelope-TLS: %s\r\n" % (
+        head = "X-Envelope-From: %s\r\nX-Envelope-To: %s\r\nX-Envelope-TLS: %s\r\nX-Envelope-Auth: %s\r\n" % (
             envelope.mail_from, ",".join(envelope.rcpt_tos),
-            "yes" if session.ssl is not None else "no")
+            "yes" if session.ssl is not None else "no",
+            session.login_data if session.authenticated else "none")
         data = envelope.original_content or envelope.content
         if isinstance(data, str):
             data = data.encode("utf-8")
@@ -55,8 +93,9 @@ class Handler:
 
 
 class SmtpServer:
-    def __init__(self, tls=True, host="127.0.0.1"):
+    def __init__(self, tls=True, host="127.0.0.1", auth=None):
         self.tls = tls
+        self.auth = auth  # (user, password): require AUTH (after STARTTLS) with these
         self.host = host
         self.port = None
         self.dir = None
@@ -80,6 +119,12 @@ class SmtpServer:
             self.ca_file, cert, key = _common.make_tls(os.path.join(self.dir, "tls"), ips=[self.host])
             args += ["--tlscert", cert, "--tlskey", key]
         args += ["-c", "smtp_maildir_handler.Handler", self.maildir]
+        if self.auth:
+            pw_file = os.path.join(self.dir, "smtp-password")
+            with open(pw_file, "w") as f:
+                f.write(self.auth[1])
+            os.chmod(pw_file, 0o600)
+            args += [self.auth[0], pw_file]
         env = dict(os.environ)
         env["PYTHONPATH"] = self.dir + os.pathsep + env.get("PYTHONPATH", "")
         self.log_path = os.path.join(self.dir, "aiosmtpd.log")
