@@ -41,8 +41,9 @@ struct Fixture {
 };
 
 Fixture& Get() {
-  static Fixture* f = [] {
-    auto* fx = new Fixture;
+  // A static object (not a leaked pointer) so its destructor removes the temporary store.
+  static std::unique_ptr<Fixture> f = [] {
+    auto fx = std::make_unique<Fixture>();
     std::string dir;
     if (const char* e = std::getenv("CREDSWEEP_BENCH_STORE")) {
       dir = e;

@@ -366,10 +366,19 @@ Result<std::unique_ptr<ActionLog>> ActionLog::Open(const std::string& path,
   if (key == nullptr) return Status::InvalidArgument("action log " + path + ": no signing key");
   const std::string dir = DirName(path);
   CS_RETURN_IF_ERROR(MakeDirs(dir));
+  struct stat st;
+  const bool existed = ::stat(path.c_str(), &st) == 0;
   int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Status::FromErrno("cannot open action log " + path, errno);
-  struct stat st;
   if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) ::fchmod(fd, 0600);
+  if (!existed) {
+    // The new file's directory entry must be durable too, or a crash could lose the whole log.
+    Status s = SyncDir(dir);
+    if (!s.ok()) {
+      ::close(fd);
+      return s;
+    }
+  }
   return std::unique_ptr<ActionLog>(new ActionLog(path, fd, std::move(key), std::move(actor)));
 }
 

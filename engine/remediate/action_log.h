@@ -40,7 +40,7 @@
 //
 // Appending: ActionLog::Append takes an exclusive flock on the file, re-reads and verifies the
 // last entry (hash and signature against this key), continues its seq and prev, writes the line
-// with one write() on an O_APPEND descriptor, fsyncs, and releases the lock. It refuses to append
+// with one write() on an O_APPEND descriptor, fdatasyncs (data and size), and releases the lock. It refuses to append
 // (kCorruption) to a log whose tail does not verify, so a tampered or truncated log is never
 // silently extended. The file is created 0600. Only the tail is checked on append (O(1));
 // `credsweep log verify` checks the whole chain.

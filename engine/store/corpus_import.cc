@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include <rocksdb/db.h>
+#include <rocksdb/metadata.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_reader.h>
 
@@ -119,34 +121,50 @@ Status LinkIndex(const std::string& from, const std::string& to) {
   return st;
 }
 
-// Adds every hash key of `db` to `filter`, two threads each scanning half the key space.
+// Adds every hash key of `db` to `filter`. Reads the live table files directly, two threads
+// taking files in turn, instead of iterating the DB: a Bloom filter does not care about order or
+// duplicates, and skipping the DB iterator's level merge and sequence-number checks roughly
+// halves the cost (measured: see README "corpus store"). The DB must be flushed (no memtable
+// keys) and hold no deletions, which imports never write.
 Status FillFilterFromIndex(rocksdb::DB* db, bloom::FilterBuilder* filter) {
-  static const char kMid[1] = {static_cast<char>(0x80)};
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db->GetLiveFilesMetaData(&files);
+  std::atomic<size_t> next{0};
   Status results[2];
-  auto scan = [&](int part) {
-    rocksdb::ReadOptions ro;
-    ro.fill_cache = false;
-    ro.readahead_size = 4 << 20;
-    rocksdb::Slice mid(kMid, 1);
-    if (part == 0) ro.iterate_upper_bound = &mid;
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
-    if (part == 0) it->SeekToFirst(); else it->Seek(mid);
+  auto work = [&](int part) {
+    rocksdb::Options opts = IndexOptions();
+    opts.allow_mmap_reads = true;
     std::vector<uint8_t> keys;
     keys.reserve(4096 * 16);
-    for (; it->Valid(); it->Next()) {
-      rocksdb::Slice k = it->key();
-      if (k.size() != 16) continue;  // the metadata key
-      keys.insert(keys.end(), k.data(), k.data() + 16);
-      if (keys.size() == 4096 * 16) {
-        filter->AddBatchConcurrent(keys.data(), 4096);
-        keys.clear();
+    for (size_t i = next++; i < files.size(); i = next++) {
+      const std::string path = files[i].db_path + files[i].name;
+      rocksdb::SstFileReader reader(opts);
+      rocksdb::Status rs = reader.Open(path);
+      if (!rs.ok()) {
+        results[part] = RocksError("reading " + path, rs);
+        return;
+      }
+      rocksdb::ReadOptions ro;
+      ro.fill_cache = false;
+      std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(ro));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        rocksdb::Slice k = it->key();
+        if (k.size() != 16) continue;  // the metadata key
+        keys.insert(keys.end(), k.data(), k.data() + 16);
+        if (keys.size() == 4096 * 16) {
+          filter->AddBatchConcurrent(keys.data(), 4096);
+          keys.clear();
+        }
+      }
+      if (!it->status().ok()) {
+        results[part] = RocksError("reading " + path, it->status());
+        return;
       }
     }
     if (!keys.empty()) filter->AddBatchConcurrent(keys.data(), keys.size() / 16);
-    if (!it->status().ok()) results[part] = RocksError("scanning the new index", it->status());
   };
-  std::thread t(scan, 1);
-  scan(0);
+  std::thread t(work, 1);
+  work(0);
   t.join();
   CS_RETURN_IF_ERROR(results[0]);
   return results[1];

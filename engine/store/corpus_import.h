@@ -43,6 +43,9 @@
 // the filter from a scan of the finished index, sized exactly (two threads, each half the key
 // space). Measured cost: see README ("corpus store" figures).
 //
+// Diagnostics: with CREDSWEEP_IMPORT_TRACE set in the environment, the phases (read+parse done,
+// writers done, ingested, flushed, filter ready, written) are timed on stderr.
+//
 // Failure policy: any error (malformed line without skip_bad, I/O, refused format) leaves the
 // store unchanged and returns the error; kInvalidArgument for bad input ("FILE:LINE: ..."),
 // kFailedPrecondition for a held lock, kCorruption when the existing store is damaged (an

@@ -347,7 +347,11 @@ class CorpusCliTest(unittest.TestCase):
         p = subprocess.Popen([BINARY, "corpus", "import", "--store", store, big],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            time.sleep(0.2)
+            # The first import holds the lock once its new generation directory exists.
+            deadline = time.time() + 60
+            while not os.path.exists(os.path.join(store, "gen-000002")) and p.poll() is None \
+                    and time.time() < deadline:
+                time.sleep(0.01)
             r = run(["corpus", "import", "--store", store, "--source", "second", self.words])
             if p.poll() is None:
                 self.assertEqual(r.returncode, 3, r.stderr.decode())

@@ -9,6 +9,8 @@ the next --send delivers it exactly once; every delivery is in the signed action
 `credsweep log verify` accepts.
 The findings.json fixture follows the documented contract (engine/model/finding.h).
 """
+import email
+import email.policy
 import json
 import os
 import subprocess
@@ -107,6 +109,18 @@ class NotifySmtpTest(unittest.TestCase):
             self.assertEqual(dry.returncode, 0, dry.stdout + dry.stderr)
             self.assertEqual(len(self.pending()), 2)  # alice and bob; jdoe is forced, not told
             self.assertEqual(smtp.messages(), [])
+            for name in self.pending():  # RFC 5322 files a mail client can open
+                path = os.path.join(self.outbox, name)
+                self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+                with open(path, "rb") as f:
+                    raw = f.read()
+                self.assertNotIn(b"\n", raw.replace(b"\r\n", b""))  # CRLF only
+                eml = email.message_from_bytes(raw, policy=email.policy.default)
+                for h in ("Date", "From", "To", "Subject", "Message-ID", "MIME-Version"):
+                    self.assertIsNotNone(eml[h], h)
+                self.assertEqual(eml.get_content_type(), "text/plain")
+                self.assertEqual(eml.get_content_charset(), "utf-8")
+                self.assertIn("svc-", eml.get_content())
 
             sent = self.notify(cfg, send=True)
             self.assertEqual(sent.returncode, 0, sent.stdout + sent.stderr)
