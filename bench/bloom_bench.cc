@@ -9,9 +9,18 @@
 //                                1 = MayContainBatch. fpr_pct = measured false positives.
 // and prints a summary: each lookup rate as a fraction of the ceiling for its page size.
 //
-// Measured on the 2-core KVM build box (Xeon @ 2.80GHz, 48 MiB L3), 2026-11-22,
-// `build-bloom/bloom_bench` (RelWithDebInfo), see RESULTS below; re-run to refresh.
-// RESULTS
+// Measured 2026-11-22 on the shared 2-core KVM build box (Xeon @ 2.8 GHz, 48 MiB L3, Linux
+// 6.18, load average 6-8 from other builds, so rates are per CPU-second of the benchmark thread;
+// two full runs, 16 bits/key, 10 probes, negative lookups, 1 thread):
+//   filter keys (size)   ceiling thp   batch (% of ceiling)     single       measured FPR
+//   1e9 (2 GB)           23.6-24.2     19.3-24.9 M/s (80-105 %)  10.8-11.3    0.0809 %
+//   1e8 (200 MB)         66-74         50-65 M/s  (70-88 %)      14-21        0.0804 %
+//   1e7 (20 MB, in L3)   73-81         54-62 M/s  (67-78 %)      18-24        0.0867 %
+//   1e6 (2 MB, in L2)    -             59-68 M/s (compute bound) 30-50        0.0824 %
+//   theory (TheoreticalFpr) 0.0825 %. 2 GiB buffer ceilings: 4 KiB pages 9.8-10.5 M/s, THP
+//   23.4-25.5 M/s. kMmap runs as fast as kHugePageCopy here (the file is PMD-mapped, see Mem).
+//   Build (AddBatch): 21-23 M keys/s. Below ~1 GB the batch is bound by its own arithmetic
+//   (~16 ns/key: the 1e6 row), not by memory; at 1e9 keys it is at the memory ceiling.
 //
 // Run: cmake --build build --target bloom_bench && build/bloom_bench
 // Needs ~5 GiB of RAM and ~4.5 GB of free disk in $TMPDIR (filter and ceiling files, removed at

@@ -164,7 +164,9 @@ Result<EnforcePlan> PlanEnforcement(const RemediationConfig& cfg, DirectoryFlavo
   std::vector<std::string> order;
   std::map<std::string, std::pair<const Finding*, std::vector<std::string>>> hits;
   for (const auto& f : doc.findings) {
-    if (f.waived) continue;
+    // A hit on a password-history hash says the account once used a leaked password, not that
+    // the current one is leaked: reported by the audit, never a reason to force a change.
+    if (f.waived || f.history) continue;
     if (std::find(cfg.force_rules.begin(), cfg.force_rules.end(), f.rule) ==
         cfg.force_rules.end()) {
       continue;

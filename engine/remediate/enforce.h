@@ -2,7 +2,8 @@
 //
 //   Result<EnforceReport> r = RunEnforce(config, findings, EnforceOptions{.apply = true});
 //
-// Planning (PlanEnforcement, pure): every account with a non-waived finding whose rule is in
+// Planning (PlanEnforcement, pure): every account with a non-waived, current-password (not
+// password-history) finding whose rule is in
 // [remediation] force_rules (default leaked-password, empty-password) is either
 //   - FORCED: enabled regular, privileged and external user accounts. Privileged and external
 //     accounts are forced too: a leaked admin or consultant password is the worst case, and

@@ -172,6 +172,22 @@ TEST_F(EnforceTest, OneChangePerAccountWithAllItsRules) {
   EXPECT_EQ(plan->changes[0].action, "set pwdReset=TRUE");
 }
 
+TEST_F(EnforceTest, LeakedHistoryHashAloneForcesNothing) {
+  AccountSummary a = Acct("jdoe", AccountClass::kRegular);
+  doc_.accounts.push_back(a);
+  Finding f = Find(a, "leaked-password");
+  f.history = true;  // an old password was leaked; the current one was not found
+  doc_.findings.push_back(f);
+  auto plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kActiveDirectory, doc_);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->changes.empty());
+  // The current password leaked as well: now the account is forced.
+  doc_.findings.push_back(Find(a, "leaked-password"));
+  plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kActiveDirectory, doc_);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->changes.size(), 1u);
+}
+
 TEST_F(EnforceTest, DefaultCapIsTenPercentOfAuditedAtLeastOne) {
   Add(Acct("a", AccountClass::kRegular));
   auto plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kAd, doc_);

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "engine/base/file_util.h"
 
@@ -196,7 +197,13 @@ std::string RunRecordPath(const std::string& state_dir, const std::string& id) {
 
 Status SaveRunRecord(const std::string& state_dir, const RunRecord& record) {
   CS_RETURN_IF_ERROR(MakeDirs(state_dir + "/history"));
-  return WriteFileAtomic(RunRecordPath(state_dir, record.id), RunRecordToJson(record));
+  // Records are never rewritten: two runs with one id (two runs started in the same second)
+  // get <id>.json and <id>-2.json. The run lock serialises writers, so check-then-write is safe.
+  std::string path = RunRecordPath(state_dir, record.id);
+  for (int n = 2; access(path.c_str(), F_OK) == 0; ++n) {
+    path = RunRecordPath(state_dir, record.id + "-" + std::to_string(n));
+  }
+  return WriteFileAtomic(path, RunRecordToJson(record));
 }
 
 Result<RunHistory> LoadRunHistory(const std::string& state_dir) {

@@ -4,7 +4,8 @@
 // month-over-month trend: what was checked, against which corpus versions, what was found, what
 // was done, and the action log's head hash at the end of the run — as data, not memory.
 //
-// Layout:   STATE/history/<run-id>.json   (0600, written atomically; never rewritten)
+// Layout:   STATE/history/<run-id>.json   (0600, written atomically; never rewritten — a second
+//           record with the same id, e.g. two runs in one second, becomes <run-id>-2.json)
 //
 // {
 //   "format": "credsweep-run", "version": 1,

@@ -83,6 +83,16 @@ TEST(RunHistoryTest, SavedRecordsLoadBackOldestFirstWithEveryField) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+TEST(RunHistoryTest, ASecondRecordWithTheSameIdIsKeptBesideTheFirst) {
+  const std::string state = TempDir();
+  ASSERT_TRUE(SaveRunRecord(state, MakeRecord("same", "2026-11-01T02:00:00Z", 4)).ok());
+  ASSERT_TRUE(SaveRunRecord(state, MakeRecord("same", "2026-11-01T02:00:00Z", 2)).ok());
+  Result<RunHistory> h = LoadRunHistory(state);
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->runs.size(), 2u);
+  EXPECT_EQ(h->runs[0].CountFor("leaked-password") + h->runs[1].CountFor("leaked-password"), 6u);
+}
+
 TEST(RunHistoryTest, DamagedFileIsNamedAndTheRestOfTheHistoryStillLoads) {
   const std::string state = TempDir();
   ASSERT_TRUE(SaveRunRecord(state, MakeRecord("good", "2026-11-01T02:00:00Z", 1)).ok());

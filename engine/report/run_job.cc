@@ -113,9 +113,7 @@ Result<RunJobResult> RunMonthlyJob(const Config& cfg_in, const RunJobOptions& op
   ReportInput in;
   if (history.ok()) {
     result.history_warnings = history->unreadable;
-    for (RunRecord& r : history->runs) {
-      if (r.id != rec.id) in.history.push_back(std::move(r));
-    }
+    in.history = std::move(history->runs);  // earlier runs: this one is not saved yet
   } else {
     result.history_warnings.push_back(history.status().message());
   }
