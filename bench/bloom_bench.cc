@@ -1,25 +1,27 @@
 // bloom_bench: the blocked Bloom filter against this machine's own memory ceiling.
 //
 // Measures, in ONE run (so the ratios compare like with like):
-//   BM_RandomLineRead/{4k,thp}   random 64-byte line reads over a 2 GiB buffer, 4 KiB pages vs
-//                                MADV_HUGEPAGE: the ceiling any one-line-per-key lookup can reach
+//   BM_RandomLineRead/bytes/mem  random 64-byte line reads, prefetched 32 ahead like the batch
+//                                lookup: over a buffer of each filter's size (file mmap / THP),
+//                                measured right before that filter's lookups, and over 2 GiB
+//                                (4 KiB pages vs MADV_HUGEPAGE, DESIGN.md's reference ceiling)
 //   BM_Build/N                   filter build rate (AddBatch, prefetched), keys/s
 //   BM_Lookup/keys/thp/batch     negative lookups of random keys, 1 thread; thp 0 = file mmap,
 //                                1 = huge-page anonymous copy; batch 0 = MayContain loop,
 //                                1 = MayContainBatch. fpr_pct = measured false positives.
-// and prints a summary: each lookup rate as a fraction of the ceiling for its page size.
+// and prints a summary: each lookup rate as a fraction of the ceiling for its footprint.
 //
 // Measured 2026-11-22 on the shared 2-core KVM build box (Xeon @ 2.8 GHz, 48 MiB L3, Linux
 // 6.18, load average 6-8 from other builds, so rates are per CPU-second of the benchmark thread;
 // two full runs, 16 bits/key, 10 probes, negative lookups, 1 thread):
-//   filter keys (size)   ceiling thp   batch (% of ceiling)     single       measured FPR
-//   1e9 (2 GB)           23.6-24.2     19.3-24.9 M/s (80-105 %)  10.8-11.3    0.0809 %
-//   1e8 (200 MB)         66-74         50-65 M/s  (70-88 %)      14-21        0.0804 %
-//   1e7 (20 MB, in L3)   73-81         54-62 M/s  (67-78 %)      18-24        0.0867 %
-//   1e6 (2 MB, in L2)    -             59-68 M/s (compute bound) 30-50        0.0824 %
-//   theory (TheoreticalFpr) 0.0825 %. 2 GiB buffer ceilings: 4 KiB pages 9.8-10.5 M/s, THP
-//   23.4-25.5 M/s. kMmap runs as fast as kHugePageCopy here (the file is PMD-mapped, see Mem).
-//   Build (AddBatch): 21-23 M keys/s. Below ~1 GB the batch is bound by its own arithmetic
+//   filter keys (size)   ceiling thp   batch (% of same-run ceiling)  single     measured FPR
+//   1e9 (2 GB)           23.6-24.2     19.3-24.9 M/s (80-105 %)      10.8-11.3  0.0809 %
+//   1e8 (200 MB)         66-74         49.7-53.8 M/s (70-75 %)       14-21      0.0804 %
+//   1e7 (20 MB, in L3)   73-81         54-61 M/s     (67-81 %)       18-21      0.0867 %
+//   1e6 (2 MB, in L2)    -             59-67 M/s (compute bound)     30-50      0.0824 %
+//   theory (TheoreticalFpr) 0.0825 %. 2 GiB buffer ceilings: 4 KiB pages 9.8-10.0 M/s, THP
+//   25.3-25.5 M/s. kMmap runs as fast as kHugePageCopy here (the file is PMD-mapped, see Mem).
+//   Build (AddBatch): 21-23.5 M keys/s. Below ~1 GB the batch is bound by its own arithmetic
 //   (~16 ns/key: the 1e6 row), not by memory; at 1e9 keys it is at the memory ceiling.
 //
 // Run: cmake --build build --target bloom_bench && build/bloom_bench

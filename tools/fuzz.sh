@@ -15,7 +15,7 @@ passed=0
 failed=0
 for t in $targets; do
   mkdir -p build-fuzz/corpus/$t
-  if ./build-fuzz/$t -max_total_time="$secs" -rss_limit_mb=2048 build-fuzz/corpus/$t \
+  if ./build-fuzz/$t -print_final_stats=1 -max_total_time="$secs" -rss_limit_mb=2048 build-fuzz/corpus/$t \
       >build-fuzz/$t.log 2>&1; then
     echo "fuzz $t: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' build-fuzz/$t.log | awk '{print $2}') runs)"
     passed=$((passed + 1))

@@ -18,7 +18,7 @@ build_pkgs=(build-essential cmake pkg-config libsodium-dev libhyperscan-dev libl
   libtomlplusplus-dev nlohmann-json3-dev)
 # Real servers and tools the integration tests drive on loopback.
 test_pkgs=(samba samba-ad-provision smbclient winbind slapd ldap-utils python3 python3-aiosmtpd
-  openssl chromium clang libclang-rt-14-dev bsdextrautils)
+  openssl chromium clang libclang-rt-14-dev bsdextrautils time)
 
 want=("${build_pkgs[@]}")
 [ "$mode" = test ] && want+=("${test_pkgs[@]}")
