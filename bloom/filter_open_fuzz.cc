@@ -25,9 +25,15 @@
 
 namespace {
 
+// One scratch file per fuzzing process, removed at exit (libFuzzer ends runs with exit()).
+struct ScratchFile {
+  std::string path = "/tmp/filter_open_fuzz." + std::to_string(::getpid()) + ".csbf";
+  ~ScratchFile() { ::unlink(path.c_str()); }
+};
+
 const std::string& TempPath() {
-  static const std::string path = "/tmp/filter_open_fuzz." + std::to_string(::getpid()) + ".csbf";
-  return path;
+  static const ScratchFile file;
+  return file.path;
 }
 
 }  // namespace

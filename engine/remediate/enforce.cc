@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 
+#include "connectors/directory/directory_reader.h"
 #include "engine/base/file_util.h"
 
 namespace credsweep {
@@ -54,7 +55,7 @@ std::optional<std::pair<std::string, std::string>> SkipReason(const AccountSumma
 }
 
 const char* ActionFor(DirectoryFlavor f) {
-  return f == DirectoryFlavor::kAd ? "set pwdLastSet=0" : "set pwdReset=TRUE";
+  return f == DirectoryFlavor::kActiveDirectory ? "set pwdLastSet=0" : "set pwdReset=TRUE";
 }
 
 std::string FirstValue(const std::map<std::string, std::vector<std::string>>& e,
@@ -69,7 +70,7 @@ std::string FirstValue(const std::map<std::string, std::vector<std::string>>& e,
 std::optional<ChangeResult> Recheck(DirectoryFlavor flavor, DirectoryWriter& writer,
                                     const PlannedChange& c) {
   ChangeResult r{c, ChangeOutcome::kFailed, ""};
-  if (flavor == DirectoryFlavor::kAd) {
+  if (flavor == DirectoryFlavor::kActiveDirectory) {
     auto e = writer.ReadEntry(c.dn, {"pwdLastSet", "userAccountControl"});
     if (!e.ok()) {
       r.message = e.status().code() == StatusCode::kNotFound
@@ -123,13 +124,6 @@ std::optional<ChangeResult> Recheck(DirectoryFlavor flavor, DirectoryWriter& wri
 }
 
 }  // namespace
-
-Result<DirectoryFlavor> ParseDirectoryFlavor(const std::string& s) {
-  if (s == "ad") return DirectoryFlavor::kAd;
-  if (s == "openldap") return DirectoryFlavor::kOpenLdap;
-  return Status::InvalidArgument("unknown directory flavor \"" + s +
-                                 "\" (expected \"ad\" or \"openldap\")");
-}
 
 const char* ChangeOutcomeName(ChangeOutcome o) {
   switch (o) {
@@ -247,7 +241,7 @@ EnforceReport ApplyPlan(const EnforcePlan& plan, DirectoryWriter& writer, Action
     if (pre) {
       r = *pre;
     } else {
-      const bool ad = plan.flavor == DirectoryFlavor::kAd;
+      const bool ad = plan.flavor == DirectoryFlavor::kActiveDirectory;
       Status s = writer.ModifyReplace(c.dn, ad ? "pwdLastSet" : "pwdReset", {ad ? "0" : "TRUE"});
       if (s.ok()) {
         r.message = ad ? "pwdLastSet set to 0" : "pwdReset set to TRUE";
@@ -302,7 +296,7 @@ Result<std::unique_ptr<ActionLog>> OpenConfiguredActionLog(const Config& config,
 
 Result<EnforceReport> RunEnforce(const Config& config, const FindingsDocument& doc,
                                  const EnforceOptions& options) {
-  CS_ASSIGN_OR_RETURN(DirectoryFlavor flavor, ParseDirectoryFlavor(config.directory.flavor));
+  CS_ASSIGN_OR_RETURN(DirectoryFlavor flavor, ParseFlavor(config.directory.flavor));
   if (!doc.run.flavor.empty() && doc.run.flavor != config.directory.flavor) {
     return Status::InvalidArgument("the findings were made on a \"" + doc.run.flavor +
                                    "\" directory but [directory] flavor is \"" +

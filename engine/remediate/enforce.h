@@ -49,14 +49,13 @@
 
 #include "engine/base/status.h"
 #include "engine/config/config.h"
+#include "engine/model/account.h"
 #include "engine/model/finding.h"
 #include "engine/remediate/action_log.h"
 #include "engine/remediate/directory_writer.h"
 
 namespace credsweep {
 
-enum class DirectoryFlavor { kAd, kOpenLdap };
-Result<DirectoryFlavor> ParseDirectoryFlavor(const std::string& s);
 
 struct PlannedChange {
   std::string account;
@@ -74,7 +73,7 @@ struct PlannedSkip {
 };
 
 struct EnforcePlan {
-  DirectoryFlavor flavor = DirectoryFlavor::kAd;
+  DirectoryFlavor flavor = DirectoryFlavor::kActiveDirectory;
   std::string run_id;
   std::vector<PlannedChange> changes;
   std::vector<PlannedSkip> skips;

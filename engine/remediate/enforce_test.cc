@@ -143,7 +143,7 @@ TEST_F(EnforceTest, PlanForcesUsersAndSkipsWhatMustNotBeTouched) {
   Add(Acct("waived", AccountClass::kRegular), "leaked-password", /*waived=*/true);
   Add(Acct("lmonly", AccountClass::kRegular), "lm-hash-stored");
 
-  auto plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kAd, doc_);
+  auto plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kActiveDirectory, doc_);
   ASSERT_TRUE(plan.ok());
   std::vector<std::string> forced;
   for (const auto& c : plan->changes) {
@@ -190,15 +190,15 @@ TEST_F(EnforceTest, LeakedHistoryHashAloneForcesNothing) {
 
 TEST_F(EnforceTest, DefaultCapIsTenPercentOfAuditedAtLeastOne) {
   Add(Acct("a", AccountClass::kRegular));
-  auto plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kAd, doc_);
+  auto plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kActiveDirectory, doc_);
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(plan->cap, 1u);  // 1 account audited: 10 % rounds to 0, the minimum is 1
   EXPECT_FALSE(plan->cap_exceeded);
   doc_.run.accounts_checked = 250;
-  plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kAd, doc_);
+  plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kActiveDirectory, doc_);
   EXPECT_EQ(plan->cap, 25u);
   config_.remediation.max_forced_changes = 0;
-  plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kAd, doc_);
+  plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kActiveDirectory, doc_);
   EXPECT_TRUE(plan->cap_exceeded);
 }
 

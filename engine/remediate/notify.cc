@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "connectors/directory/directory_reader.h"
 #include "engine/base/file_util.h"
 #include "engine/base/time_util.h"
 #include "engine/remediate/enforce.h"
@@ -291,7 +292,7 @@ Result<std::string> RenderTemplate(const std::string& tmpl,
 
 Result<ComposedNotifications> ComposeNotifications(const Config& config,
                                                    const FindingsDocument& doc) {
-  CS_ASSIGN_OR_RETURN(DirectoryFlavor flavor, ParseDirectoryFlavor(config.directory.flavor));
+  CS_ASSIGN_OR_RETURN(DirectoryFlavor flavor, ParseFlavor(config.directory.flavor));
   CS_ASSIGN_OR_RETURN(EnforcePlan plan, PlanEnforcement(config.remediation, flavor, doc));
   const NotifyConfig& nc = config.notify;
   const int64_t now = NowUnix();

@@ -1,7 +1,9 @@
 #include "engine/report/run_history.h"
 
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <string>
+#include <vector>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,9 +12,20 @@
 namespace credsweep {
 namespace {
 
+// Every directory TempDir() made is removed when the test program exits (forked lock holders
+// are killed, so they never run this).
+struct TempDirs {
+  std::vector<std::string> dirs;
+  ~TempDirs() {
+    for (const std::string& d : dirs) std::filesystem::remove_all(d);
+  }
+};
+
 std::string TempDir() {
+  static TempDirs made;
   char tmpl[] = "/tmp/cs_history_XXXXXX";
-  return mkdtemp(tmpl);
+  made.dirs.push_back(mkdtemp(tmpl));
+  return made.dirs.back();
 }
 
 Finding MakeFinding(const std::string& rule, const std::string& severity, bool waived) {

@@ -1,5 +1,6 @@
 #include "engine/report/run_job.h"
 
+#include <algorithm>
 #include <unistd.h>
 
 #include "engine/base/file_util.h"
@@ -114,6 +115,14 @@ Result<RunJobResult> RunMonthlyJob(const Config& cfg_in, const RunJobOptions& op
   if (history.ok()) {
     result.history_warnings = history->unreadable;
     in.history = std::move(history->runs);  // earlier runs: this one is not saved yet
+    // Two runs started in the same second get the same audit id; keep history ids unique so
+    // the trend and the files tell them apart ("<id>-2" sorts after "<id>").
+    const std::string base_id = rec.id;
+    for (int n = 2; std::any_of(in.history.begin(), in.history.end(),
+                                [&](const RunRecord& r) { return r.id == rec.id; });
+         ++n) {
+      rec.id = base_id + "-" + std::to_string(n);
+    }
   } else {
     result.history_warnings.push_back(history.status().message());
   }

@@ -1,5 +1,6 @@
 #include "engine/report/run_job.h"
 
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <string>
 #include <sys/stat.h>
@@ -12,9 +13,20 @@
 namespace credsweep {
 namespace {
 
+// Every directory TempDir() made is removed when the test program exits (forked lock holders
+// are killed, so they never run this).
+struct TempDirs {
+  std::vector<std::string> dirs;
+  ~TempDirs() {
+    for (const std::string& d : dirs) std::filesystem::remove_all(d);
+  }
+};
+
 std::string TempDir() {
+  static TempDirs made;
   char tmpl[] = "/tmp/cs_run_job_XXXXXX";
-  return mkdtemp(tmpl);
+  made.dirs.push_back(mkdtemp(tmpl));
+  return made.dirs.back();
 }
 
 // Plain-data stages: the orchestration is what is under test here; the real stages are proven
@@ -136,6 +148,23 @@ TEST(RunJobTest, SecondMonthAddsAHistoryPointToTheTrend) {
   EXPECT_EQ(points, 2u);
   EXPECT_NE(html->find("longest gap between runs: 30 days (checked at least monthly)"),
             std::string::npos);
+}
+
+TEST(RunJobTest, TwoRunsInTheSameSecondAreTwoHistoryPointsInOrder) {
+  const std::string dir = TempDir();
+  Fake fake;
+  RunJobOptions opt;
+  opt.stages = fake.Stages();
+  opt.now = [&] { return fake.clock; };
+  ASSERT_TRUE(RunMonthlyJob(MakeConfig(dir), opt).ok());
+  fake.leaked = 1;
+  Result<RunJobResult> second = RunMonthlyJob(MakeConfig(dir), opt);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->record.id, "run-" + std::to_string(fake.clock) + "-2");
+  Result<RunHistory> h = LoadRunHistory(dir + "/state");
+  ASSERT_EQ(h->runs.size(), 2u);
+  EXPECT_EQ(h->runs[0].CountFor("leaked-password"), 3u);
+  EXPECT_EQ(h->runs[1].CountFor("leaked-password"), 1u);
 }
 
 TEST(RunJobTest, ApplyOverrideReachesTheStages) {

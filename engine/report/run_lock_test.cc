@@ -1,8 +1,10 @@
 #include "engine/report/run_lock.h"
 
 #include <csignal>
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <string>
+#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,9 +13,20 @@
 namespace credsweep {
 namespace {
 
+// Every directory TempDir() made is removed when the test program exits (forked lock holders
+// are killed, so they never run this).
+struct TempDirs {
+  std::vector<std::string> dirs;
+  ~TempDirs() {
+    for (const std::string& d : dirs) std::filesystem::remove_all(d);
+  }
+};
+
 std::string TempDir() {
+  static TempDirs made;
   char tmpl[] = "/tmp/cs_run_lock_XXXXXX";
-  return mkdtemp(tmpl);
+  made.dirs.push_back(mkdtemp(tmpl));
+  return made.dirs.back();
 }
 
 // Forks a child that takes the lock, reports readiness through a pipe and then waits to be
