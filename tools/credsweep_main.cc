@@ -12,13 +12,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   credsweep::CommandContext ctx;
   // SUBCOMMANDS (one line each; keep this list in the order of the monthly job)
+  credsweep::SetupCorpusCommand(app, ctx);
+  credsweep::SetupAuditCommand(app, ctx);
   credsweep::SetupEnforceCommand(app, ctx);
   credsweep::SetupNotifyCommand(app, ctx);
   credsweep::SetupLogCommand(app, ctx);
   credsweep::SetupRunCommand(app, ctx);
   credsweep::SetupCheckPasswordCommand(app, ctx);
-  credsweep::SetupAuditCommand(app, ctx);
-  credsweep::SetupCorpusCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -48,11 +48,12 @@ case "$mode" in
     bash tools/demo.sh "$top/build/credsweep"
     ;;
   test)
-    echo "==> unit and integration tests (ctest)"
-    ctest --test-dir build --output-on-failure -j "$jobs"
+    # Fuzz smoke first so that ctest's summary ("N tests passed, M failed") closes the output.
     if command -v clang++ >/dev/null; then
-      echo "==> fuzz smoke (libFuzzer, clang)"
+      echo "==> fuzz smoke (libFuzzer, clang): every *_fuzz.cc target for ${FUZZ_SECONDS:-15} s"
       bash tools/fuzz.sh "${FUZZ_SECONDS:-15}"
     fi
+    echo "==> unit and integration tests (ctest)"
+    ctest --test-dir build --output-on-failure -j "$jobs"
     ;;
 esac
