@@ -8,6 +8,8 @@
 #include <fstream>
 #include <map>
 
+#include "engine/base/test_temp_dir.h"
+
 namespace credsweep::corpus {
 namespace {
 
@@ -16,11 +18,9 @@ constexpr char kPasswordHash[] = "8846F7EAEE8FB117AD06BDD830B7586C";  // NT("pas
 class ReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/cs_reader_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = MakeTestTempDir("cs_reader");
+    ASSERT_FALSE(dir_.empty());
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string Write(const std::string& name, const std::string& content) {
     std::string path = dir_ + "/" + name;

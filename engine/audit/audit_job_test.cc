@@ -11,6 +11,7 @@
 #include "engine/audit/audit_job.h"
 #include "engine/base/file_util.h"
 #include "engine/base/nt_hash.h"
+#include "engine/base/test_temp_dir.h"
 #include "engine/config/config.h"
 #include "engine/store/corpus_import.h"
 
@@ -24,9 +25,8 @@ std::string Hex(const std::string& password) { return NtHashToHex(NtHashOfUtf8(p
 class AuditJobTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/cs_audit_job_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = MakeTestTempDir("cs_audit_job");
+    ASSERT_FALSE(dir_.empty());
     // Corpus: two leaked passwords with prevalence counts (HIBP "HASH:COUNT" lines).
     ASSERT_TRUE(WriteFileAtomic(dir_ + "/hibp.txt", Hex("Summer2024!") + ":4711\r\n" +
                                                         Hex("Password1") + ":99\r\n")
@@ -62,7 +62,6 @@ class AuditJobTest : public ::testing::Test {
                              "gone:1199:" + lm_empty + ":" + Hex("x") + ":::\n";
     ASSERT_TRUE(WriteFileAtomic(dir_ + "/ntds.pwdump", dump).ok());
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   Result<Config> WriteConfig(const std::string& extra = "") {
     const std::string text =

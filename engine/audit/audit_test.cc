@@ -16,6 +16,7 @@
 #include "engine/audit/rules.h"
 #include "engine/base/file_util.h"
 #include "engine/base/nt_hash.h"
+#include "engine/base/test_temp_dir.h"
 
 namespace credsweep {
 namespace {
@@ -587,16 +588,14 @@ TEST(AuditTest, OwnersResolveInDocumentedOrder) {
   Group& g = w.AddGroup("App Servers", {w.Dn("svc-group")});
   g.managed_by_dn = w.Dn("groupowner");
 
-  char tmpl[] = "/tmp/cs_owner_testXXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string map_path = std::string(tmpl) + "/owners.csv";
+  const std::string dir = MakeTestTempDir("cs_owner_test");
+  ASSERT_FALSE(dir.empty());
+  const std::string map_path = dir + "/owners.csv";
   ASSERT_TRUE(WriteFileAtomic(map_path, "\xEF\xBB\xBF" "account,email\r\nSVC-MAP,apps@corp.example\r\n").ok());
   Config cfg = BaseConfig();
   cfg.classify.owner_map = map_path;
   FakeStore store;
   auto doc = w.Audit(cfg, &store);
-  std::remove(map_path.c_str());
-  rmdir(tmpl);
   ASSERT_TRUE(doc.ok()) << doc.status().ToString();
   EXPECT_EQ(Summary(*doc, "svc-own").owner_mail, "owner@corp.example");
   EXPECT_EQ(Summary(*doc, "svc-own").owner_source, "managedBy");

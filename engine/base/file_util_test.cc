@@ -5,13 +5,12 @@
 
 #include <cstdlib>
 
+#include "engine/base/test_temp_dir.h"
+
 namespace credsweep {
 namespace {
 
-std::string TempDir() {
-  char tmpl[] = "/tmp/cs_file_util_XXXXXX";
-  return mkdtemp(tmpl);
-}
+std::string TempDir() { return MakeTestTempDir("cs_file_util"); }
 
 TEST(FileUtilTest, AtomicWriteReplacesContentWithPrivateMode) {
   std::string dir = TempDir();

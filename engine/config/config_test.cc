@@ -10,6 +10,7 @@
 #include <string>
 
 #include "engine/base/file_util.h"
+#include "engine/base/test_temp_dir.h"
 
 namespace credsweep {
 namespace {
@@ -190,9 +191,8 @@ TEST(ConfigTest, ErrorsNameFileLineAndKey) {
 }
 
 TEST(ConfigTest, LoadConfigResolvesAgainstTheFilesDirectory) {
-  char tmpl[] = "/tmp/cs_config_testXXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
+  const std::string dir = MakeTestTempDir("cs_config_test");
+  ASSERT_FALSE(dir.empty());
   ASSERT_TRUE(WriteFileAtomic(dir + "/c.toml", "[store]\npath = \"corpus\"\n").ok());
   Result<Config> c = LoadConfig(dir + "/c.toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -203,8 +203,6 @@ TEST(ConfigTest, LoadConfigResolvesAgainstTheFilesDirectory) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(ExitCodeFor(missing.status()), kExitUsage);
   EXPECT_THAT(missing.status().message(), HasSubstr(dir + "/nope.toml"));
-  std::remove((dir + "/c.toml").c_str());
-  rmdir(dir.c_str());
 }
 
 }  // namespace

@@ -8,25 +8,12 @@
 #include <unistd.h>
 
 #include "engine/base/file_util.h"
+#include "engine/base/test_temp_dir.h"
 
 namespace credsweep {
 namespace {
 
-// Every directory TempDir() made is removed when the test program exits (forked lock holders
-// are killed, so they never run this).
-struct TempDirs {
-  std::vector<std::string> dirs;
-  ~TempDirs() {
-    for (const std::string& d : dirs) std::filesystem::remove_all(d);
-  }
-};
-
-std::string TempDir() {
-  static TempDirs made;
-  char tmpl[] = "/tmp/cs_history_XXXXXX";
-  made.dirs.push_back(mkdtemp(tmpl));
-  return made.dirs.back();
-}
+std::string TempDir() { return MakeTestTempDir("cs_history"); }
 
 Finding MakeFinding(const std::string& rule, const std::string& severity, bool waived) {
   Finding f;

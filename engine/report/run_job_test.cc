@@ -7,27 +7,14 @@
 #include <vector>
 
 #include "engine/base/file_util.h"
+#include "engine/base/test_temp_dir.h"
 #include "engine/base/time_util.h"
 #include "engine/report/run_lock.h"
 
 namespace credsweep {
 namespace {
 
-// Every directory TempDir() made is removed when the test program exits (forked lock holders
-// are killed, so they never run this).
-struct TempDirs {
-  std::vector<std::string> dirs;
-  ~TempDirs() {
-    for (const std::string& d : dirs) std::filesystem::remove_all(d);
-  }
-};
-
-std::string TempDir() {
-  static TempDirs made;
-  char tmpl[] = "/tmp/cs_run_job_XXXXXX";
-  made.dirs.push_back(mkdtemp(tmpl));
-  return made.dirs.back();
-}
+std::string TempDir() { return MakeTestTempDir("cs_run_job"); }
 
 // Plain-data stages: the orchestration is what is under test here; the real stages are proven
 // by their own modules' tests and by tests/integration/test_run_demo.py.

@@ -9,25 +9,12 @@
 #include <unistd.h>
 
 #include "engine/base/file_util.h"
+#include "engine/base/test_temp_dir.h"
 
 namespace credsweep {
 namespace {
 
-// Every directory TempDir() made is removed when the test program exits (forked lock holders
-// are killed, so they never run this).
-struct TempDirs {
-  std::vector<std::string> dirs;
-  ~TempDirs() {
-    for (const std::string& d : dirs) std::filesystem::remove_all(d);
-  }
-};
-
-std::string TempDir() {
-  static TempDirs made;
-  char tmpl[] = "/tmp/cs_run_lock_XXXXXX";
-  made.dirs.push_back(mkdtemp(tmpl));
-  return made.dirs.back();
-}
+std::string TempDir() { return MakeTestTempDir("cs_run_lock"); }
 
 // Forks a child that takes the lock, reports readiness through a pipe and then waits to be
 // killed. Returns its PID (the lock is held when this returns).

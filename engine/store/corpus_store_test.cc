@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/base/file_util.h"
+#include "engine/base/test_temp_dir.h"
 #include "engine/store/corpus_import.h"
 #include "engine/store/corpus_store.h"
 #include "engine/store/store_format.h"
@@ -39,12 +40,10 @@ NtHash HashOf(uint64_t i) {
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/cs_store_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = MakeTestTempDir("cs_store");
+    ASSERT_FALSE(dir_.empty());
     store_ = dir_ + "/store";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // A HIBP-style file of hashes [from, to) with count i % 100 + 1 (sorted when sorted=true).
   std::string HibpFile(const std::string& name, uint64_t from, uint64_t to, bool sorted,

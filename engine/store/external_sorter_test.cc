@@ -8,17 +8,17 @@
 #include <map>
 #include <random>
 
+#include "engine/base/test_temp_dir.h"
+
 namespace credsweep::store {
 namespace {
 
 class ExternalSorterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/cs_sorter_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = MakeTestTempDir("cs_sorter");
+    ASSERT_FALSE(dir_.empty());
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string dir_;
 };
 

@@ -13,21 +13,20 @@ import json
 import os
 import shutil
 import stat
-import subprocess
 import sys
 import tempfile
 import unittest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import support as sup  # noqa: E402
 from servers import _common  # noqa: E402
 from servers.slapd import Slapd  # noqa: E402
 
-BINARY = None
+BINARY = sup.take_binary()
 
 
 def cli(*args):
-    return subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=120)
+    return sup.run(BINARY, *args)
 
 
 class ActionLogTest(unittest.TestCase):
@@ -203,11 +202,4 @@ class ActionLogTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if "--binary" in sys.argv:
-        i = sys.argv.index("--binary")
-        BINARY = sys.argv[i + 1]
-        del sys.argv[i:i + 2]
-    else:
-        BINARY = os.path.join(os.environ.get("CREDSWEEP_BUILD_DIR", os.path.join(REPO, "build")),
-                              "credsweep")
-    unittest.main()
+    sup.main()

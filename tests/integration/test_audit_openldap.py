@@ -15,14 +15,13 @@ Run: /usr/bin/python3 tests/integration/test_audit_openldap.py --binary build/cr
 """
 import os
 import stat
-import subprocess
 import sys
 import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import audit_support as sup  # noqa: E402
+import support as sup  # noqa: E402
 from servers.slapd import Slapd  # noqa: E402
 
 BINARY = sup.take_binary()
@@ -73,19 +72,15 @@ class OpenLdapAuditTest(unittest.TestCase):
         cls.t0 = time.monotonic()
         cls.tmp = tempfile.mkdtemp(prefix="credsweep-audit-openldap-")
         cls.ldap = Slapd()
-        try:
+        with sup.cleanup_on_failure(cls.ldap, cls.tmp):
             cls.ldap.start()
             cls._populate()
             cls._audit()
-        except BaseException:
-            cls.ldap.stop()
-            subprocess.run(["rm", "-rf", cls.tmp])
-            raise
 
     @classmethod
     def tearDownClass(cls):
         cls.ldap.stop()
-        subprocess.run(["rm", "-rf", cls.tmp])
+        sup.remove_dir(cls.tmp)
 
     @classmethod
     def _populate(cls):
@@ -192,4 +187,4 @@ required_level = {{ tier0 = 3 }}
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sup.main()

@@ -15,14 +15,13 @@ Run: /usr/bin/python3 tests/integration/test_audit_samba.py --binary build/creds
 """
 import os
 import stat
-import subprocess
 import sys
 import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import audit_support as sup  # noqa: E402
+import support as sup  # noqa: E402
 from servers.samba_dc import SambaDC  # noqa: E402
 
 BINARY = sup.take_binary()
@@ -109,19 +108,15 @@ class SambaAuditTest(unittest.TestCase):
         cls.t0 = time.monotonic()
         cls.tmp = tempfile.mkdtemp(prefix="credsweep-audit-samba-")
         cls.dc = SambaDC()
-        try:
+        with sup.cleanup_on_failure(cls.dc, cls.tmp):
             cls.dc.start()
             cls._populate()
             cls._audit()
-        except BaseException:
-            cls.dc.stop()
-            subprocess.run(["rm", "-rf", cls.tmp])
-            raise
 
     @classmethod
     def tearDownClass(cls):
         cls.dc.stop()
-        subprocess.run(["rm", "-rf", cls.tmp])
+        sup.remove_dir(cls.tmp)
 
     @classmethod
     def _populate(cls):
@@ -271,4 +266,4 @@ required_level = {{ "Tier0 Admins" = 3 }}
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sup.main()

@@ -24,21 +24,12 @@ import sys
 import tempfile
 import unittest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import support as sup  # noqa: E402
 from servers.samba_dc import SambaDC  # noqa: E402
 
 
-def _take_binary():
-    binary = None
-    if "--binary" in sys.argv:
-        i = sys.argv.index("--binary")
-        binary = sys.argv[i + 1]
-        del sys.argv[i:i + 2]
-    return binary
-
-
-BINARY = os.path.abspath(_take_binary() or os.path.join(REPO, "build", "credsweep"))
+BINARY = sup.take_binary()
 
 # Fixture passwords (never printed): complex enough for Samba's own rule (3 of 4 classes, not
 # containing the account name), so only the corpus can refuse them.
@@ -56,11 +47,7 @@ class CheckPasswordSambaTest(unittest.TestCase):
         with open(words, "w") as f:
             f.write("\n".join(LEAKED + ["123456", "qwerty"]) + "\n")
         cls.store = os.path.join(cls.tmp, "store")
-        imp = subprocess.run([BINARY, "corpus", "import", "--store", cls.store, "--format",
-                              "plaintext", "--source", "fixture", "--version", "1", words],
-                             capture_output=True, text=True, timeout=120)
-        if imp.returncode != 0:
-            raise RuntimeError("corpus import failed: " + imp.stderr[-1000:])
+        sup.import_words(BINARY, cls.store, words, source="fixture", version="1")
         cls.dc = SambaDC()
         cls.dc.start()
         # Complexity on (DOMAIN_PASSWORD_COMPLEX = 1): Samba only runs the script then.
@@ -144,5 +131,4 @@ class CheckPasswordSambaTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    result = unittest.main(exit=False, verbosity=2).result
-    sys.exit(0 if result.wasSuccessful() else 1)
+    sup.main()

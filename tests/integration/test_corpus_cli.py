@@ -19,7 +19,10 @@ import tempfile
 import time
 import unittest
 
-BINARY = None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import support as sup  # noqa: E402
+
+BINARY = sup.take_binary()
 
 PASSWORD_NT = "8846F7EAEE8FB117AD06BDD830B7586C"  # NT("password"), a published test vector
 EMPTY_NT = "31D6CFE0D16AE931B73C59D7E0C089C0"
@@ -361,22 +364,5 @@ class CorpusCliTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0)
 
 
-def main():
-    global BINARY
-    argv = sys.argv[:]
-    if "--binary" in argv:
-        i = argv.index("--binary")
-        BINARY = os.path.abspath(argv[i + 1])
-        del argv[i:i + 2]
-    else:
-        build = os.environ.get("CREDSWEEP_BUILD_DIR", "build")
-        BINARY = os.path.abspath(os.path.join(build, "credsweep"))
-    if not os.access(BINARY, os.X_OK):
-        print("credsweep binary not found: %s" % BINARY, file=sys.stderr)
-        sys.exit(2)
-    prog = unittest.main(argv=argv, exit=False, verbosity=2)
-    sys.exit(0 if prog.result.wasSuccessful() else 1)
-
-
 if __name__ == "__main__":
-    main()
+    sup.main()

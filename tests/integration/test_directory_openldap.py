@@ -20,30 +20,12 @@ import tempfile
 import time
 import unittest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import support as sup  # noqa: E402
 from servers.slapd import Slapd  # noqa: E402
 
 
-def _take_binary():
-    binary = None
-    if "--binary" in sys.argv:
-        i = sys.argv.index("--binary")
-        binary = sys.argv[i + 1]
-        del sys.argv[i:i + 2]
-    return binary
-
-
-BINARY = _take_binary()
-
-
-def tests_binary():
-    build = os.environ.get("CREDSWEEP_BUILD_DIR") or (os.path.dirname(BINARY) if BINARY else "")
-    path = os.path.join(build, "cs_directory_tests")
-    if not os.path.isfile(path):
-        # Not a skip: without it nothing here would be proven.
-        raise RuntimeError("cs_directory_tests is not built in %r (build all targets first)" % build)
-    return path
+BINARY = sup.take_binary()
 
 
 FUTURE = 1798761600   # 2027-01-01T00:00:00Z
@@ -64,23 +46,19 @@ PASSWORDS = {  # fixture passwords (test source only; never printed)
 class OpenLdapDirectoryTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.bin = tests_binary()
+        cls.bin = sup.build_target(BINARY, "cs_directory_tests")
         cls.t0 = time.monotonic()
         cls.ldap = Slapd()
-        cls.ldap.start()
         cls.tmp = tempfile.mkdtemp(prefix="credsweep-slapd-test-")
-        try:
+        with sup.cleanup_on_failure(cls.ldap, cls.tmp):
+            cls.ldap.start()
             cls._populate()
             cls.result = cls._run_live()
-        except BaseException:
-            cls.ldap.stop()
-            subprocess.run(["rm", "-rf", cls.tmp])
-            raise
 
     @classmethod
     def tearDownClass(cls):
         cls.ldap.stop()
-        subprocess.run(["rm", "-rf", cls.tmp])
+        sup.remove_dir(cls.tmp)
 
     @classmethod
     def _populate(cls):
@@ -110,13 +88,12 @@ class OpenLdapDirectoryTest(unittest.TestCase):
     def _run_live(cls):
         s = cls.ldap
         pw_file = os.path.join(cls.tmp, "passwords.tsv")
-        with open(os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
-            f.write("".join("%s\t%s\n" % kv for kv in PASSWORDS.items()))
+        sup.write_private(pw_file, "".join("%s\t%s\n" % kv for kv in PASSWORDS.items()))
         flt = ("(|(objectClass=inetOrgPerson)(objectClass=posixAccount)(objectClass=sambaSamAccount)"
                "(objectClass=account)(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)"
                "(objectClass=posixGroup))")
         ldif_file = os.path.join(cls.tmp, "export.ldif")
-        with open(os.open(ldif_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+        with sup.open_private(ldif_file) as f:
             subprocess.run(["ldapsearch", "-x", "-H", s.ldaps_url, "-D", s.auditor_dn,
                             "-w", s.auditor_password, "-b", s.base_dn, flt, "*", "pwdReset",
                             "pwdChangedTime", "pwdAccountLockedTime"],
@@ -224,4 +201,4 @@ class OpenLdapDirectoryTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sup.main()

@@ -18,30 +18,12 @@ import tempfile
 import time
 import unittest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import support as sup  # noqa: E402
 from servers.samba_dc import SambaDC  # noqa: E402
 
 
-def _take_binary():
-    binary = None
-    if "--binary" in sys.argv:
-        i = sys.argv.index("--binary")
-        binary = sys.argv[i + 1]
-        del sys.argv[i:i + 2]
-    return binary
-
-
-BINARY = _take_binary()
-
-
-def tests_binary():
-    build = os.environ.get("CREDSWEEP_BUILD_DIR") or (os.path.dirname(BINARY) if BINARY else "")
-    path = os.path.join(build, "cs_directory_tests")
-    if not os.path.isfile(path):
-        # Not a skip: without it nothing here would be proven.
-        raise RuntimeError("cs_directory_tests is not built in %r (build all targets first)" % build)
-    return path
+BINARY = sup.take_binary()
 
 
 def filetime(unix):
@@ -75,23 +57,19 @@ PASSWORDS = {
 class SambaDirectoryTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.bin = tests_binary()
+        cls.bin = sup.build_target(BINARY, "cs_directory_tests")
         cls.t0 = time.monotonic()
         cls.dc = SambaDC()
-        cls.dc.start()
         cls.tmp = tempfile.mkdtemp(prefix="credsweep-samba-test-")
-        try:
+        with sup.cleanup_on_failure(cls.dc, cls.tmp):
+            cls.dc.start()
             cls._populate()
             cls.result = cls._run_live()
-        except BaseException:
-            cls.dc.stop()
-            subprocess.run(["rm", "-rf", cls.tmp])
-            raise
 
     @classmethod
     def tearDownClass(cls):
         cls.dc.stop()
-        subprocess.run(["rm", "-rf", cls.tmp])
+        sup.remove_dir(cls.tmp)
 
     @classmethod
     def _populate(cls):
@@ -137,15 +115,11 @@ class SambaDirectoryTest(unittest.TestCase):
         dc = cls.dc
         pw_file = os.path.join(cls.tmp, "passwords.tsv")
         dump_file = os.path.join(cls.tmp, "pdbedit.txt")
-        fd = os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write("".join("%s\t%s\n" % kv for kv in PASSWORDS.items()))
-        fd = os.open(dump_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(dc.dump_hashes())
+        sup.write_private(pw_file, "".join("%s\t%s\n" % kv for kv in PASSWORDS.items()))
+        sup.write_private(dump_file, dc.dump_hashes())
         # An ldapsearch export of the same accounts, for the offline "ldif:" source.
         ldif_file = os.path.join(cls.tmp, "export.ldif")
-        with open(os.open(ldif_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+        with sup.open_private(ldif_file) as f:
             subprocess.run(["ldapsearch", "-x", "-H", dc.ldaps_url, "-D", dc.admin_dn,
                             "-w", dc.admin_password, "-b", dc.base_dn,
                             "(|(objectClass=user)(objectClass=group))"],
@@ -270,4 +244,4 @@ class SambaDirectoryTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sup.main()

@@ -15,12 +15,12 @@ import sys
 import tempfile
 import unittest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import support as sup  # noqa: E402
 from servers import _common  # noqa: E402
 from servers.slapd import Slapd  # noqa: E402
 
-BINARY = None
+BINARY = sup.take_binary()
 PASSWORDS = {"alice": "Summer2024!", "bob": "Winter2023!", "svc-app": "Service123",
              "carol": "Unl3aked-Carol-9"}  # fixture secrets: never printed
 
@@ -53,15 +53,13 @@ class EnforceOpenLdapTest(unittest.TestCase):
         self.tag = os.path.basename(self.dir)[-6:].lower().replace("_", "x")
         r = self.cli("log", "keygen", "--out", os.path.join(self.dir, "log.key"))
         self.assertEqual(r.returncode, 0, r.stderr)
-        with open(os.path.join(self.dir, "bind.pw"), "w") as f:
-            f.write(self.ldap.auditor_password + "\n")
-        os.chmod(os.path.join(self.dir, "bind.pw"), 0o600)
+        sup.write_private(os.path.join(self.dir, "bind.pw"), self.ldap.auditor_password + "\n")
 
     def tearDown(self):
         _common.remove_dir(self.dir)
 
     def cli(self, *args):
-        return subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=120)
+        return sup.run(BINARY, *args)
 
     def users(self, names):
         """Adds fresh users (unique per test) and returns {name: dn}."""
@@ -162,11 +160,4 @@ class EnforceOpenLdapTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if "--binary" in sys.argv:
-        i = sys.argv.index("--binary")
-        BINARY = sys.argv[i + 1]
-        del sys.argv[i:i + 2]
-    else:
-        BINARY = os.path.join(os.environ.get("CREDSWEEP_BUILD_DIR", os.path.join(REPO, "build")),
-                              "credsweep")
-    unittest.main()
+    sup.main()

@@ -14,12 +14,12 @@ import sys
 import tempfile
 import unittest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import support as sup  # noqa: E402
 from servers import _common  # noqa: E402
 from servers.samba_dc import SambaDC  # noqa: E402
 
-BINARY = None
+BINARY = sup.take_binary()
 PASSWORDS = {"jdoe": "Summer2024!", "ksmith": "Password1", "svc-backup": "Backup2019",
              "lclean": "Unl3aked-Clean-Pass-7"}  # fixture secrets: never printed
 
@@ -55,7 +55,7 @@ class EnforceSambaTest(unittest.TestCase):
         _common.remove_dir(self.dir)
 
     def cli(self, *args):
-        return subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=120)
+        return sup.run(BINARY, *args)
 
     def bind(self, name):
         """(ok, diagnostic) of a simple bind as name@realm with its fixture password. (A base
@@ -78,9 +78,7 @@ class EnforceSambaTest(unittest.TestCase):
                                "flavor": "ad", "accounts_checked": 40},
                        "accounts": accounts,
                        "findings": [finding(s) for s in accounts if s["account"] != "lclean"]}, f)
-        with open(os.path.join(self.dir, "bind.pw"), "w") as f:
-            f.write(self.dc.admin_password + "\n")
-        os.chmod(os.path.join(self.dir, "bind.pw"), 0o600)
+        sup.write_private(os.path.join(self.dir, "bind.pw"), self.dc.admin_password + "\n")
         self.assertEqual(self.cli("log", "keygen", "--out",
                                   os.path.join(self.dir, "log.key")).returncode, 0)
         cfg = os.path.join(self.dir, "credsweep.toml")
@@ -122,11 +120,4 @@ class EnforceSambaTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if "--binary" in sys.argv:
-        i = sys.argv.index("--binary")
-        BINARY = sys.argv[i + 1]
-        del sys.argv[i:i + 2]
-    else:
-        BINARY = os.path.join(os.environ.get("CREDSWEEP_BUILD_DIR", os.path.join(REPO, "build")),
-                              "credsweep")
-    unittest.main()
+    sup.main()

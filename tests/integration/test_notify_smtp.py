@@ -13,17 +13,16 @@ import email
 import email.policy
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import unittest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import support as sup  # noqa: E402
 from servers import _common  # noqa: E402
 from servers.smtp_server import SmtpServer  # noqa: E402
 
-BINARY = None
+BINARY = sup.take_binary()
 
 
 def _account(name, cls, owner="", mail=""):
@@ -72,7 +71,7 @@ class NotifySmtpTest(unittest.TestCase):
         _common.remove_dir(self.dir)
 
     def cli(self, *args):
-        return subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=120)
+        return sup.run(BINARY, *args)
 
     def config(self, url, ca_file="", allow_plaintext=False, language="en", username=None,
                password=None):
@@ -80,9 +79,7 @@ class NotifySmtpTest(unittest.TestCase):
         auth = ""
         if username:
             pw_file = os.path.join(self.dir, "smtp.pw")
-            with open(pw_file, "w") as f:
-                f.write(password + "\n")
-            os.chmod(pw_file, 0o600)
+            sup.write_private(pw_file, password + "\n")
             auth = 'username = "%s"\npassword_file = "smtp.pw"\n' % username
         with open(path, "w") as f:
             f.write('[notify]\nfrom = "credsweep@corp.example.test"\nlanguage = "%s"\n'
@@ -209,11 +206,4 @@ class NotifySmtpTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if "--binary" in sys.argv:
-        i = sys.argv.index("--binary")
-        BINARY = sys.argv[i + 1]
-        del sys.argv[i:i + 2]
-    else:
-        BINARY = os.path.join(os.environ.get("CREDSWEEP_BUILD_DIR", os.path.join(REPO, "build")),
-                              "credsweep")
-    unittest.main()
+    sup.main()

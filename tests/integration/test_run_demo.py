@@ -23,21 +23,12 @@ import subprocess
 import sys
 import unittest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import support as sup  # noqa: E402
+from support import REPO  # noqa: E402
 
-
-def _take_binary():
-    binary = None
-    if "--binary" in sys.argv:
-        i = sys.argv.index("--binary")
-        binary = sys.argv[i + 1]
-        del sys.argv[i:i + 2]
-    return binary
-
-
-BINARY = _take_binary() or os.path.join(REPO, "build", "credsweep")
-OUT = os.path.join(os.environ.get("CREDSWEEP_BUILD_DIR", os.path.join(REPO, "build")),
-                   "test-output", "run_demo")
+BINARY = sup.take_binary()
+OUT = sup.output_dir(BINARY, "run_demo")
 WORK = os.path.join(OUT, "demo")
 
 # DESIGN.md "Rule ids (stable; reports, config and tests use them)".
@@ -174,9 +165,7 @@ class RunDemoTest(unittest.TestCase):
             lock.truncate(0)
             lock.write("%d\n" % os.getpid())
             lock.flush()
-            third = subprocess.run([BINARY, "run", "--config",
-                                    os.path.join(WORK, "credsweep.toml")],
-                                   capture_output=True, text=True, timeout=120)
+            third = sup.run(BINARY, "run", "--config", os.path.join(WORK, "credsweep.toml"))
             lock.truncate(0)  # a clean release, as credsweep's own
             lock.flush()
             fcntl.flock(lock, fcntl.LOCK_UN)
@@ -186,5 +175,4 @@ class RunDemoTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    result = unittest.main(exit=False, verbosity=2).result
-    sys.exit(0 if result.wasSuccessful() else 1)
+    sup.main()

@@ -15,28 +15,18 @@ Run: /usr/bin/python3 tests/integration/test_run_samba.py --binary build/credswe
 import glob
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import unittest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "tests"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import support as sup  # noqa: E402
 from servers.samba_dc import SambaDC  # noqa: E402
 
 
-def _take_binary():
-    binary = None
-    if "--binary" in sys.argv:
-        i = sys.argv.index("--binary")
-        binary = sys.argv[i + 1]
-        del sys.argv[i:i + 2]
-    return binary
-
-
-BINARY = os.path.abspath(_take_binary() or os.path.join(REPO, "build", "credsweep"))
+BINARY = sup.take_binary()
 LEAKED = "Sommer2024"            # fixture passwords; never printed
 STRONG = "Tr9#bV4!nM1@xK-unique"
 
@@ -57,21 +47,15 @@ class RunSambaTest(unittest.TestCase):
         words = os.path.join(t, "words.txt")
         with open(words, "w") as f:
             f.write("123456\npassword\n%s\nqwerty\n" % LEAKED)
-        subprocess.run([BINARY, "corpus", "import", "--store", os.path.join(t, "store"),
-                        "--format", "plaintext", "--source", "fixture", "--version", "2026-11",
-                        words], check=True, capture_output=True, timeout=120)
+        sup.import_words(BINARY, os.path.join(t, "store"), words, source="fixture")
         subprocess.run([BINARY, "log", "keygen", "--out", os.path.join(t, "log.key")],
                        check=True, capture_output=True, timeout=60)
         cls.dc = SambaDC()
         cls.dc.start()
         cls.dc.add_user("leaky", LEAKED, mail="leaky@corp.example.test")
         cls.dc.add_user("strong", STRONG, mail="strong@corp.example.test")
-        fd = os.open(os.path.join(t, "hashes.smbpasswd"), os.O_WRONLY | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(cls.dc.dump_hashes())
-        fd = os.open(os.path.join(t, "bind.pw"), os.O_WRONLY | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(cls.dc.admin_password + "\n")
+        sup.write_private(os.path.join(t, "hashes.smbpasswd"), cls.dc.dump_hashes())
+        sup.write_private(os.path.join(t, "bind.pw"), cls.dc.admin_password + "\n")
         cls.config = os.path.join(t, "credsweep.toml")
         with open(cls.config, "w") as f:
             f.write("""
@@ -103,8 +87,7 @@ state_dir = "state"
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def run_job(self):
-        return subprocess.run([BINARY, "run", "--config", self.config, "--apply"],
-                              capture_output=True, text=True, timeout=300)
+        return sup.run(BINARY, "run", "--config", self.config, "--apply", timeout=300)
 
     def test_applied_run_forces_the_leaked_user_and_records_evidence(self):
         first = self.run_job()
@@ -120,11 +103,9 @@ state_dir = "state"
         self.assertEqual(rec["actions"]["forced"], 1)
         self.assertEqual(rec["counts"]["leaked-password"], 1)
         self.assertRegex(rec["log_head_hash"], r"^[0-9a-f]{64}$")
-        verify = subprocess.run([BINARY, "log", "verify", "--log",
-                                 os.path.join(self.state, "actions.log"), "--pubkey",
-                                 os.path.join(self.tmp, "log.key.pub"), "--expect-head",
-                                 rec["log_head_hash"]], capture_output=True, text=True,
-                                timeout=60)
+        verify = sup.run(BINARY, "log", "verify", "--log", os.path.join(self.state, "actions.log"),
+                         "--pubkey", os.path.join(self.tmp, "log.key.pub"), "--expect-head",
+                         rec["log_head_hash"], timeout=60)
         self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
 
         with open(os.path.join(rec["report_dir"], "report.html"), encoding="utf-8") as f:
@@ -144,5 +125,4 @@ state_dir = "state"
 
 
 if __name__ == "__main__":
-    result = unittest.main(exit=False, verbosity=2).result
-    sys.exit(0 if result.wasSuccessful() else 1)
+    sup.main()

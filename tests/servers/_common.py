@@ -108,6 +108,37 @@ def wait_for_port(host, port, proc, timeout, log_path):
                        % (host, port, timeout, tail(log_path)))
 
 
+def launch(argv, log_path, listens):
+    """Starts ARGV in its own session with stdout/stderr appended to LOG_PATH, and waits until
+    it listens on every (host, port, timeout_seconds) of LISTENS, in order. Returns
+    (proc, log_file). On RuntimeError (it died, or lost a race for an address) the process is
+    stopped and the log closed before the error propagates, so the caller can retry."""
+    log = open(log_path, "ab")
+    try:
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    except BaseException:
+        log.close()
+        raise
+    try:
+        for host, port, timeout in listens:
+            wait_for_port(host, port, proc, timeout, log_path)
+    except RuntimeError:
+        stop_pid(proc)
+        log.close()
+        raise
+    return proc, log
+
+
+def end_process(server):
+    """Stops SERVER.proc (by PID) and closes SERVER._log, the pair launch() returned."""
+    stop_pid(server.proc)
+    server.proc = None
+    if getattr(server, "_log", None):
+        server._log.close()
+        server._log = None
+
+
 def tail(path, n=40):
     try:
         with open(path, errors="replace") as f:

@@ -155,18 +155,13 @@ class SambaDC:
                 shutil.rmtree(tls, ignore_errors=True)
                 _common.make_tls(tls, ips=[self.ip], dns=["%s.%s" % (HOST_NAME, REALM.lower())],
                                  cn="%s.%s" % (HOST_NAME, REALM.lower()))
-                self._log = open(self.log_path, "ab")
-                self.proc = subprocess.Popen(["samba", "-i", "-M", "single", "-s", self.smb_conf],
-                                             stdout=self._log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, start_new_session=True)
                 try:
-                    _common.wait_for_port(self.ip, 636, self.proc, 60, self.log_path)
-                    _common.wait_for_port(self.ip, 389, self.proc, 10, self.log_path)
+                    self.proc, self._log = _common.launch(
+                        ["samba", "-i", "-M", "single", "-s", self.smb_conf], self.log_path,
+                        [(self.ip, 636, 60), (self.ip, 389, 10)])
                     return self
                 except RuntimeError:
                     # Lost a race for the address with a foreign process: try the next one.
-                    _common.stop_pid(self.proc)
-                    self._log.close()
                     self._ip_lock.close()
                     self._ip_lock = None
                     if attempt == 2:
@@ -176,11 +171,7 @@ class SambaDC:
             raise
 
     def stop(self):
-        _common.stop_pid(self.proc)
-        self.proc = None
-        if getattr(self, "_log", None):
-            self._log.close()
-            self._log = None
+        _common.end_process(self)
         self._samdb = None
         if getattr(self, "_ip_lock", None):
             self._ip_lock.close()  # only after the server is gone: the address is free again

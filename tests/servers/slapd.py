@@ -81,19 +81,13 @@ class Slapd:
                 self.tls_port = _common.free_port()
                 if self.port == self.tls_port:
                     continue
-                self._log = open(self.log_path, "ab")
                 urls = "ldap://127.0.0.1:%d/ ldaps://127.0.0.1:%d/" % (self.port, self.tls_port)
-                self.proc = subprocess.Popen(
-                    ["slapd", "-d", "0", "-h", urls, "-f", self.conf_path],
-                    stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    start_new_session=True)
                 try:
-                    _common.wait_for_port("127.0.0.1", self.port, self.proc, 20, self.log_path)
-                    _common.wait_for_port("127.0.0.1", self.tls_port, self.proc, 5, self.log_path)
+                    self.proc, self._log = _common.launch(
+                        ["slapd", "-d", "0", "-h", urls, "-f", self.conf_path], self.log_path,
+                        [("127.0.0.1", self.port, 20), ("127.0.0.1", self.tls_port, 5)])
                     break
                 except RuntimeError:
-                    _common.stop_pid(self.proc)
-                    self._log.close()
                     if attempt == 2:
                         raise
             self._bootstrap()
@@ -103,11 +97,7 @@ class Slapd:
             raise
 
     def stop(self):
-        _common.stop_pid(self.proc)
-        self.proc = None
-        if getattr(self, "_log", None):
-            self._log.close()
-            self._log = None
+        _common.end_process(self)
         _common.remove_dir(self.dir)
         _common.unregister(self)
 

@@ -1,17 +1,20 @@
-"""Shared steps of the `credsweep audit` integration tests (test_audit_samba.py,
-test_audit_openldap.py): argument handling, corpus import, running the audit, reading the
-findings as (account, rule) pairs, and scanning an output folder for NT hashes.
+"""Shared helpers of every integration test (tests/integration/test_*.py): `--binary`
+handling, the repository and build/test-output locations, running the binary, private (0600)
+fixture files, corpus import, reading findings, and scanning an output folder for NT hashes.
 
+Importing it also puts tests/ on sys.path, so a test can then `from servers... import ...`.
 Not a test file itself (ctest only registers tests/integration/test_*.py).
 """
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import unittest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "tests"))
-from servers._common import nt_hash_hex  # noqa: E402,F401  (re-exported for the tests)
+from servers._common import nt_hash_hex, remove_dir  # noqa: E402,F401  (re-exported for the tests)
 
 
 def take_binary():
@@ -21,18 +24,63 @@ def take_binary():
     i = sys.argv.index("--binary")
     binary = os.path.abspath(sys.argv[i + 1])
     del sys.argv[i:i + 2]
+    if not os.access(binary, os.X_OK):
+        raise SystemExit("credsweep binary not found: %s" % binary)
     return binary
+
+
+def main():
+    """Runs the calling script's tests; the exit status is non-zero on any failure."""
+    result = unittest.main(module="__main__", exit=False, verbosity=2).result
+    sys.exit(0 if result.wasSuccessful() else 1)
+
+
+@contextlib.contextmanager
+def cleanup_on_failure(server, tmp):
+    """For setUpClass: when the block fails, stops SERVER and removes the folder TMP before the
+    error propagates (unittest does not call tearDownClass after a failed setUpClass)."""
+    try:
+        yield
+    except BaseException:
+        server.stop()
+        remove_dir(tmp)
+        raise
+
+
+def build_dir(binary):
+    """The build directory: $CREDSWEEP_BUILD_DIR (ctest sets it), else the binary's folder."""
+    return os.environ.get("CREDSWEEP_BUILD_DIR") or os.path.dirname(binary)
+
+
+def output_dir(binary, name):
+    """BUILD/test-output/NAME: where a test leaves files for a person to look at."""
+    return os.path.join(build_dir(binary), "test-output", name)
+
+
+def build_target(binary, name):
+    """BUILD/NAME, an executable the build made besides credsweep (e.g. cs_directory_tests)."""
+    build = build_dir(binary)
+    path = os.path.join(build, name)
+    if not os.path.isfile(path):
+        # Not a skip: without it nothing the calling test asserts would be proven.
+        raise RuntimeError("%s is not built in %r (build all targets first)" % (name, build))
+    return path
+
+
+def open_private(path):
+    """Opens PATH for writing text as a 0600 file (the mode is set at creation, never wider)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w")
 
 
 def write_private(path, text):
     """Writes a 0600 file (fixture secrets, dumps, configs)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
+    with open_private(path) as f:
         f.write(text)
     return path
 
 
 def run(binary, *args, env=None, timeout=120):
+    """Runs BINARY ARGS..., capturing stdout/stderr as text."""
     return subprocess.run([binary, *args], capture_output=True, text=True, timeout=timeout,
                           env=env)
 
