@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "connectors/corpus/corpus_line.h"
+#include "engine/base/hex.h"
 
 namespace credsweep::corpus {
 namespace {
@@ -420,12 +421,7 @@ Status ReadCorpus(const std::vector<std::string>& paths, const ReadOptions& opti
   }
   unsigned char digest[32];
   crypto_generichash_final(&hash, digest, sizeof digest);
-  static constexpr char kHexDigits[] = "0123456789abcdef";
-  stats->checksum.clear();
-  for (unsigned char b : digest) {
-    stats->checksum.push_back(kHexDigits[b >> 4]);
-    stats->checksum.push_back(kHexDigits[b & 15]);
-  }
+  stats->checksum = HexEncode(digest, sizeof digest);
   return Status::Ok();
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/base/file_util.h"
+#include "engine/base/hex.h"
 #include "engine/base/time_util.h"
 
 namespace credsweep {
@@ -36,12 +37,6 @@ Status InitSodium() {
   return Status::Ok();
 }
 
-std::string ToHex(const uint8_t* bytes, size_t len) {
-  std::string out(len * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), bytes, len);
-  out.pop_back();
-  return out;
-}
 
 // Exactly `len` bytes from lowercase or uppercase hex; false on anything else.
 bool FromHex(const std::string& hex, uint8_t* out, size_t len) {
@@ -284,10 +279,10 @@ Result<std::unique_ptr<LogSigningKey>> LogSigningKey::Load(const std::string& pa
 
 std::string LogSigningKey::SecretKeyFileText() const {
   return std::string(kKeyMagic) + " " + kKeyVersion + " " + kSecretTag + " " +
-         ToHex(sk_, crypto_sign_SECRETKEYBYTES) + "\n";
+         HexEncode(sk_, crypto_sign_SECRETKEYBYTES) + "\n";
 }
 
-std::string LogSigningKey::PublicKeyHex() const { return ToHex(pk_.data(), pk_.size()); }
+std::string LogSigningKey::PublicKeyHex() const { return HexEncode(pk_.data(), pk_.size()); }
 
 std::string LogSigningKey::PublicKeyFileText() const {
   return std::string(kKeyMagic) + " " + kKeyVersion + " " + kPublicTag + " " + PublicKeyHex() +
@@ -348,7 +343,7 @@ LogActor MakeLogActor(const std::string& id) {
 
 std::string LogGenesisHash(const std::array<uint8_t, 32>& pk) {
   const auto g = GenesisRaw(pk);
-  return ToHex(g.data(), g.size());
+  return HexEncode(g.data(), g.size());
 }
 
 // ---- appending --------------------------------------------------------------------------------
@@ -443,8 +438,8 @@ Result<AppendedEntry> ActionLog::Append(const ActionRecord& record,
   if (!FromHex(prev_hex, prev.data(), prev.size())) return Status::Internal("bad prev hash");
   const std::array<uint8_t, 32> hash = EntryHash(prev, Dump(j));
   const std::array<uint8_t, 64> sig = key_->Sign(hash.data(), hash.size());
-  j["hash"] = ToHex(hash.data(), hash.size());
-  j["sig"] = ToHex(sig.data(), sig.size());
+  j["hash"] = HexEncode(hash.data(), hash.size());
+  j["sig"] = HexEncode(sig.data(), sig.size());
   const std::string line = Dump(j) + "\n";
 
   CS_RETURN_IF_ERROR(WriteAll(fd_, line, path_));

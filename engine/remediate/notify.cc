@@ -13,6 +13,7 @@
 
 #include "connectors/directory/directory_reader.h"
 #include "engine/base/file_util.h"
+#include "engine/base/hex.h"
 #include "engine/base/time_util.h"
 #include "engine/remediate/enforce.h"
 #include "engine/remediate/mime.h"
@@ -76,12 +77,6 @@ std::string RenderAccountList(const std::string& lang, const std::vector<NotifyA
   return out;
 }
 
-std::string Hex(const uint8_t* p, size_t n) {
-  std::string out(n * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), p, n);
-  out.pop_back();
-  return out;
-}
 
 std::string MessageId(const std::string& run_id, const std::string& to, const std::string& kind,
                       const std::vector<NotifyAccount>& accts) {
@@ -97,7 +92,7 @@ std::string MessageId(const std::string& run_id, const std::string& to, const st
   uint8_t h[16];
   crypto_generichash(h, sizeof(h), reinterpret_cast<const uint8_t*>(material.data()),
                      material.size(), nullptr, 0);
-  return Hex(h, sizeof(h));
+  return HexEncode(h, sizeof(h));
 }
 
 // Built-in or overriding template text and its origin (for error messages).
