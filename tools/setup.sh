@@ -15,7 +15,8 @@ SUDO=""
 # Build and runtime dependencies (Debian packages only; nothing is downloaded at build time).
 build_pkgs=(build-essential cmake pkg-config libsodium-dev libhyperscan-dev libldap-dev
   librocksdb-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
-  libtomlplusplus-dev nlohmann-json3-dev)
+  libtomlplusplus-dev nlohmann-json3-dev
+  samba-dev nettle-dev)  # MS-DRSR replication: Samba's client libraries, MD5/RC4/DES
 # Real servers and tools the integration tests drive on loopback.
 test_pkgs=(samba samba-ad-provision smbclient winbind slapd ldap-utils python3 python3-aiosmtpd
   openssl chromium clang libclang-rt-14-dev bsdextrautils time)

@@ -654,6 +654,7 @@ std::string RenderHtmlReport(const ReportInput& in) {
   ev("Directory", E(doc.run.directory) + (doc.run.flavor.empty() ? "" : " (" + E(doc.run.flavor) + ")"));
   ev("Accounts checked", Num(doc.run.accounts_checked));
   ev("Hash records loaded", Num(doc.run.hashes_loaded));
+  ev("Hash material", E(HashMaterialSentence(doc.run.hash_material)));
   if (!doc.run.skipped_entries.empty()) {
     std::string sk = Num(doc.run.skipped_entries.size()) + " entries could not be read:<br>";
     size_t n = 0;
