@@ -4,8 +4,8 @@
 // bench/replication_bench.py, which provisions a Samba DC with N extra accounts; usable against
 // any DC:
 //
-//   CREDSWEEP_BENCH_DC=10.0.0.5 CREDSWEEP_BENCH_USER='CORP\svc-repl' \
-//   CREDSWEEP_BIND_PASSWORD=... build/replication_bench [REPEATS]
+//   CREDSWEEP_BENCH_DC=10.0.0.5 CREDSWEEP_BENCH_USER='CORP\svc-repl'
+//     CREDSWEEP_BIND_PASSWORD=... build/replication_bench [REPEATS]   (one command line)
 //
 // Prints one line per repeat and a summary: "accounts=N objects=M best=S s  A accounts/s
 // peak_rss=R MiB". Never prints a hash.
