@@ -173,8 +173,8 @@ required_level = {{ tier0 = 3 }}
         self.assertEqual(by[("alice", "shared-password")]["group"], by[("bob", "shared-password")]["group"])
         self.assertFalse(by[("bob", "leaked-password")]["enabled"])
         self.assertIn("season + year + symbol", by[("winter", "guessable-password")]["detail"])
-        self.assertNotIn("Vinter", self.result.stdout + open(os.path.join(self.out, "findings.csv"),
-                                                             encoding="utf-8").read())
+        with open(os.path.join(self.out, "findings.csv"), encoding="utf-8") as f:
+            self.assertNotIn("Vinter", self.result.stdout + f.read())
 
     def test_output_is_private_and_holds_no_hash(self):
         for name in ("findings.json", "findings.csv"):
