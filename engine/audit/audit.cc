@@ -1,5 +1,7 @@
 // The pure half of the audit (audit_job.h): facts, rules, waivers, ordering.
 
+#include <strings.h>
+
 #include <algorithm>
 #include <cstring>
 #include <tuple>
@@ -54,7 +56,9 @@ bool IsDisabled(const Config& cfg, const char* id) {
 // where the snapshot carries no SIDs (LDIF exports without objectSid).
 bool InProtectedUsers(const DirectoryIndex& index, size_t i) {
   for (const Group* g : index.GroupObjects(i)) {
-    if ((g->rid && *g->rid == 525) || ToLower(g->name) == "protected users") return true;
+    if ((g->rid && *g->rid == 525) || strcasecmp(g->name.c_str(), "Protected Users") == 0) {
+      return true;
+    }
   }
   return false;
 }

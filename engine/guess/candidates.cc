@@ -132,7 +132,9 @@ std::vector<Ending> Endings(int year) {
       EndingKind kind = n.text.empty() ? (sym ? EndingKind::kSymbol : EndingKind::kNone)
                         : n.is_year    ? (sym ? EndingKind::kYearSymbol : EndingKind::kYear)
                                        : (sym ? EndingKind::kDigitsSymbol : EndingKind::kDigits);
-      out.push_back({n.text + s, kind});
+      std::u16string text = n.text + s;
+      const bool username = IsUsernameEnding(text);
+      out.push_back({std::move(text), kind, username});
     }
   }
   return out;

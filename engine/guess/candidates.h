@@ -60,6 +60,7 @@ struct BaseWord {
 struct Ending {
   std::u16string text;
   EndingKind kind;
+  bool username = false;  // IsUsernameEnding(text), precomputed for the hot path
 };
 
 // A family id: category * kEndingKinds + kind. Small, dense, ordered by category first.

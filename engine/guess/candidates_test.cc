@@ -56,6 +56,11 @@ TEST(CandidatesTest, EndingsAreNumbersTimesSymbols) {
   EXPECT_EQ(kind_of(u"?"), static_cast<int>(EndingKind::kSymbol));
   EXPECT_EQ(kind_of(u"2015"), -1);  // current - 11
   EXPECT_EQ(kind_of(u"2028"), -1);  // current + 2
+  std::vector<std::u16string> username;
+  for (const Ending& x : e) {
+    if (x.username) username.push_back(x.text);
+  }
+  EXPECT_THAT(username, ElementsAre(u"", u"!", u"1", u"123"));
 }
 
 TEST(CandidatesTest, OrganisationNameComesFromTheDomain) {
