@@ -104,4 +104,25 @@ struct ImportReport {
 
 [[nodiscard]] Result<ImportReport> ImportCorpus(const ImportOptions& options);
 
+// `credsweep corpus verify`: the full check that per-call opens (StoreOpenOptions
+// kProbedRanges) leave out. Reads every byte of the live generation: the filter body against
+// its BLAKE2b-256, the filter's header checksum against the manifest, every range digest in
+// filter.ranges against the body, and every RocksDB block checksum of the index
+// (DB::VerifyChecksum). On success records the time in the manifest (`filter.verified_at`,
+// atomically, under the import lock). A store made before range digests existed gets them here
+// (its filter is verified first), so check-password stops hashing the whole filter per call.
+// Errors: kCorruption naming the damaged file (the manifest is left as it was),
+// kFailedPrecondition while an import holds the lock, kNotFound for no store.
+struct VerifyReport {
+  uint64_t generation = 0;
+  uint64_t keys = 0;
+  uint64_t filter_bytes = 0;
+  uint64_t index_bytes = 0;
+  bool ranges_written = false;  // an older store got its range digests
+  std::string verified_at;
+  double seconds = 0;
+};
+[[nodiscard]] Result<VerifyReport> VerifyStore(const std::string& store,
+                                               std::function<int64_t()> now = {});
+
 }  // namespace credsweep::store
