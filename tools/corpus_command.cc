@@ -38,6 +38,7 @@ struct ImportArgs {
   std::string source;
   std::string version;
   bool skip_bad = false;
+  uint64_t expected_keys = 0;
   std::vector<std::string> paths;
 };
 
@@ -81,6 +82,7 @@ int RunImport(const ImportArgs& a) {
   o.source = a.source;
   o.version = a.version;
   o.skip_bad = a.skip_bad;
+  o.expected_keys = a.expected_keys;
   if (::isatty(STDERR_FILENO)) {
     auto last = std::chrono::steady_clock::now();
     o.progress = [last](const store::ImportProgress& p) mutable {
@@ -295,6 +297,9 @@ void SetupCorpusCommand(CLI::App& app, CommandContext& ctx) {
                 "Source name (default: the first PATH's name); an existing name is a new version");
   i->add_option("--version", imp->version, "Version label (default: today's UTC date)");
   i->add_flag("--skip-bad", imp->skip_bad, "Skip and count malformed lines instead of stopping");
+  i->add_option("--expected-keys", imp->expected_keys,
+                "For stdin: about how many distinct hashes it holds (sizes the filter while "
+                "importing instead of rebuilding it afterwards)");
   i->add_option("PATH", imp->paths, "File, HIBP prefix folder, or - for stdin")->required();
   i->callback([imp, &ctx] { ctx.exit_code = RunImport(*imp); });
 

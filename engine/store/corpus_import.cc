@@ -403,9 +403,10 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   // Inline filter for a first import of files of known size (see kMinHibpLine).
   std::unique_ptr<bloom::FilterBuilder> inline_filter;
   const uint64_t total_bytes = corpus::InputSizeHint(o.paths);
-  if (!prev && total_bytes > 0) {
+  if (!prev && (total_bytes > 0 || o.expected_keys > 0)) {
     bloom::FilterParams ip = fp;
-    ip.expected_keys = std::max<uint64_t>(total_bytes / kMinHibpLine, 1);
+    ip.expected_keys = o.expected_keys > 0 ? o.expected_keys
+                                           : std::max<uint64_t>(total_bytes / kMinHibpLine, 1);
     CS_ASSIGN_OR_RETURN(inline_filter, bloom::FilterBuilder::Create(ip));
   }
 

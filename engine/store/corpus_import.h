@@ -77,6 +77,11 @@ struct ImportOptions {
   std::string version;  // default: the UTC date of the import
   bool skip_bad = false;
   double bits_per_key = 16;
+  // Distinct keys the input is expected to hold, when its size is unknown (stdin). 0 = unknown:
+  // a first import from stdin then rebuilds the filter from a scan of the finished index
+  // instead of filling it while writing (one more read of the whole index). An estimate within
+  // [1, 1.25] x the real count keeps the inline filter; anything else is rebuilt exactly.
+  uint64_t expected_keys = 0;
   size_t sort_memory = size_t{512} << 20;
   size_t keys_per_file = size_t{4} << 20;
   int writer_threads = 2;
