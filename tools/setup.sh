@@ -16,8 +16,8 @@ SUDO=""
 build_pkgs=(build-essential cmake pkg-config libsodium-dev libhyperscan-dev libldap-dev
   librocksdb-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
   libtomlplusplus-dev nlohmann-json3-dev)
-# The demo renders its directory with Python (tools/demo/render_demo.py).
-demo_pkgs=(python3)
+# The demo renders its directory with Python (tools/demo/render_demo.py), LM hashes by `openssl enc`.
+demo_pkgs=(python3 openssl)
 # Real servers and tools the integration tests drive on loopback. Listed by what Debian's Depends
 # guarantee, not by what a developer's machine happens to have (proven by tools/fresh-check.sh):
 #   samba-ad-dc         Depends carry the DC: samba, samba-dsdb-modules, samba-vfs-modules, winbind;
