@@ -26,7 +26,7 @@ struct AuditArgs {
 };
 
 int RunAuditCommand(const AuditArgs& args) {
-  Result<Config> cfg = LoadConfig(args.config);
+  Result<Config> cfg = LoadCommandConfig(args.config);
   if (!cfg.ok()) return ReportError(cfg.status());
   const std::string out = args.out.empty() ? DefaultAuditOutDir(*cfg, NowUnix()) : args.out;
   Result<FindingsDocument> doc = RunAuditJob(*cfg, out);

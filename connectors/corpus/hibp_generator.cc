@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "connectors/corpus/corpus_reader.h"
+#include "engine/base/file_util.h"
 #include "engine/base/nt_hash.h"
 
 namespace credsweep::corpus {
@@ -45,16 +46,9 @@ NtHash FromU128(u128 v) {
 
 class Output {
  public:
-  explicit Output(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {}
-  ~Output() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      ::unlink(tmp_.c_str());
-    }
-  }
+  explicit Output(std::string path) : path_(std::move(path)) {}
   Status Open() {
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) return Status::FromErrno("cannot create " + tmp_, errno);
+    CS_ASSIGN_OR_RETURN(file_, AtomicFile::Create(path_, 0644));
     buf_.reserve(kBuf + 64);
     return Status::Ok();
   }
@@ -82,34 +76,19 @@ class Output {
   }
   Status Commit() {
     CS_RETURN_IF_ERROR(Flush());
-    if (::close(fd_) != 0) return Status::FromErrno("cannot close " + tmp_, errno);
-    fd_ = -1;
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      int err = errno;
-      ::unlink(tmp_.c_str());
-      return Status::FromErrno("cannot rename " + tmp_ + " to " + path_, err);
-    }
-    return Status::Ok();
+    return file_.Commit();
   }
   uint64_t bytes() const { return bytes_; }
 
  private:
   static constexpr size_t kBuf = 1 << 20;
   Status Flush() {
-    size_t off = 0;
-    while (off < buf_.size()) {
-      ssize_t w = ::write(fd_, buf_.data() + off, buf_.size() - off);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return Status::FromErrno("cannot write " + tmp_, errno);
-      }
-      off += static_cast<size_t>(w);
-    }
+    CS_RETURN_IF_ERROR(file_.Write(buf_));
     buf_.clear();
     return Status::Ok();
   }
-  std::string path_, tmp_;
-  int fd_ = -1;
+  std::string path_;
+  AtomicFile file_;
   std::string buf_;
   uint64_t bytes_ = 0;
 };

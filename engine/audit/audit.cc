@@ -12,6 +12,7 @@
 #include "engine/audit/rules.h"
 #include "engine/audit/waivers.h"
 #include "engine/base/file_util.h"
+#include "engine/base/secure_memory.h"
 #include "engine/base/time_util.h"
 
 namespace credsweep {
@@ -52,11 +53,11 @@ bool IsDisabled(const Config& cfg, const char* id) {
 // A copy of hashes for one LookupBatch, in sodium_malloc'd memory wiped on destruction.
 class SecureHashBatch {
  public:
-  // sodium_init() must precede sodium_malloc (it learns the page size); it is idempotent.
+  // InitSodium must precede sodium_malloc (it learns the page size); it is idempotent.
   explicit SecureHashBatch(size_t n)
       : n_(n),
-        p_(n && sodium_init() >= 0 ? static_cast<NtHash*>(sodium_allocarray(n, sizeof(NtHash)))
-                                   : nullptr) {}
+        p_(n && InitSodium().ok() ? static_cast<NtHash*>(sodium_allocarray(n, sizeof(NtHash)))
+                                  : nullptr) {}
   ~SecureHashBatch() {
     if (p_) sodium_free(p_);  // zeroes the memory
   }
@@ -88,7 +89,7 @@ Result<FindingsDocument> RunAudit(const Config& cfg, const DirectorySnapshot& sn
 Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySnapshot& snapshot,
                                            std::span<const HashRecord> records,
                                            const CorpusStore* store, int64_t now_unix) {
-  CS_RETURN_IF_ERROR(ValidateExceptions(cfg));
+  CS_RETURN_IF_ERROR(ValidateRuleIds(cfg));
   const bool leak_rule_on = !IsDisabled(cfg, "leaked-password");
   if (leak_rule_on && store == nullptr) {
     // Fail closed: without a store we cannot say "not leaked".
@@ -306,7 +307,8 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   keys.reserve(doc.findings.size());
   for (size_t i = 0; i < doc.findings.size(); ++i) {
     const Finding& f = doc.findings[i];
-    double risk = f.prevalence ? -RiskWeight(f) * static_cast<double>(*f.prevalence) : 0;
+    // The exact count ranks inside this process; outputs only ever see the band.
+    double risk = f.prevalence ? -RiskWeight(f) * static_cast<double>(f.rank_count) : 0;
     keys.push_back({SeverityRank(f.severity), rule_pos.at(f.rule), f.history, risk,
                     f.group.value_or(""), ToLower(f.account), i});
   }

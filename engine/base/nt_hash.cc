@@ -1,6 +1,10 @@
 #include "engine/base/nt_hash.h"
 
+#include <sodium.h>
+
 #include <cstring>
+
+#include "engine/base/hex.h"
 
 namespace credsweep {
 namespace {
@@ -56,6 +60,7 @@ void Md4Block(uint32_t state[4], const uint8_t block[64]) {
   state[1] += b;
   state[2] += c;
   state[3] += d;
+  sodium_memzero(x, sizeof x);  // the block may be (UTF-16 of) a password
 }
 
 // Decodes one UTF-8 code point at s[*i]; advances *i. Returns -1 on any ill-formed sequence
@@ -109,6 +114,7 @@ std::array<uint8_t, 16> Md4(std::string_view bytes) {
   for (int i = 0; i < 8; ++i) tail[tail_len - 8 + i] = static_cast<uint8_t>(bits >> (8 * i));
   Md4Block(state, tail);
   if (tail_len == 128) Md4Block(state, tail + 64);
+  sodium_memzero(tail, sizeof tail);
 
   std::array<uint8_t, 16> out;
   for (int w = 0; w < 4; ++w) {
@@ -118,8 +124,18 @@ std::array<uint8_t, 16> Md4(std::string_view bytes) {
 }
 
 Result<NtHash> NtHashOfUtf8(std::string_view password) {
+  // The UTF-16 copy of the password is wiped on every path out. Reserved at its largest size
+  // (every UTF-8 sequence becomes at most twice its bytes: 1->2, 2->2, 3->2, 4->4), so it
+  // never reallocates and leaves no unwiped buffer behind.
   std::string utf16;
   utf16.reserve(password.size() * 2);
+  struct Wipe {
+    std::string* s;
+    ~Wipe() {
+      s->resize(s->capacity());  // within capacity: no reallocation
+      sodium_memzero(s->data(), s->size());
+    }
+  } wipe{&utf16};
   size_t i = 0;
   while (i < password.size()) {
     int32_t cp = DecodeUtf8(password, &i);
@@ -143,26 +159,8 @@ Result<NtHash> NtHashOfUtf8(std::string_view password) {
 }
 
 std::optional<NtHash> ParseNtHashHex(std::string_view hex) {
-  if (hex.size() != 32) return std::nullopt;
   NtHash h;
-  for (size_t i = 0; i < 16; ++i) {
-    int v = 0;
-    for (int k = 0; k < 2; ++k) {
-      char c = hex[2 * i + k];
-      int d;
-      if (c >= '0' && c <= '9') {
-        d = c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        d = c - 'a' + 10;
-      } else if (c >= 'A' && c <= 'F') {
-        d = c - 'A' + 10;
-      } else {
-        return std::nullopt;
-      }
-      v = v * 16 + d;
-    }
-    h[i] = static_cast<uint8_t>(v);
-  }
+  if (!HexDecodeExact(hex, h.data(), h.size())) return std::nullopt;
   return h;
 }
 

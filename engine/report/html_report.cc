@@ -98,7 +98,7 @@ struct SharedGroup {
 // A leaked password, identified only by the accounts that use it.
 struct LeakedCluster {
   std::vector<const Finding*> members;
-  uint64_t prevalence = 0;
+  std::optional<PrevalenceBand> prevalence;  // the highest band among the members
   double risk = 0;
   bool any_current = false;
 };
@@ -159,7 +159,8 @@ Derived Derive(const FindingsDocument& doc) {
   });
 
   // Leaked passwords: accounts known to share one password form one cluster; every other
-  // leaked account is its own. Risk = sum over accounts of class weight x log10 prevalence,
+  // leaked account is its own. Risk = sum over accounts of class weight x (1 + the decade of
+  // the prevalence band: bands only, so the risk shown reveals no more than the band),
   // so a password used by three admins and seen a million times ranks first.
   std::map<std::string, size_t> cluster_of_group;
   for (const Finding* f : d.active) {
@@ -182,13 +183,15 @@ Derived Derive(const FindingsDocument& doc) {
     }
     LeakedCluster& c = d.leaked[idx];
     c.members.push_back(f);
-    c.prevalence = std::max<uint64_t>(c.prevalence, f->prevalence.value_or(1));
+    if (f->prevalence && (!c.prevalence || *f->prevalence > *c.prevalence)) {
+      c.prevalence = f->prevalence;
+    }
     if (!f->history) c.any_current = true;
   }
   for (LeakedCluster& c : d.leaked) {
     for (const Finding* f : c.members) {
       c.risk += ClassWeight(f->account_class) * (f->history ? 0.5 : 1.0) *
-                (1.0 + std::log10(static_cast<double>(std::max<uint64_t>(c.prevalence, 1))));
+                (1.0 + (c.prevalence ? PrevalenceDecade(*c.prevalence) : 0));
     }
   }
   std::stable_sort(d.leaked.begin(), d.leaked.end(), [](const LeakedCluster& a,
@@ -457,7 +460,10 @@ std::string RenderHtmlReport(const ReportInput& in) {
       const bool empty = c.members.front()->rule == "empty-password";
       h += "<tr><td>" + std::to_string(rank + 1) + "</td><td>" +
            (empty ? std::string("<i>empty password</i>") : "Password " + Letters(rank)) +
-           "</td><td class=\"n\">" + (empty ? std::string("—") : Num(c.prevalence)) + "</td><td>";
+           "</td><td class=\"n\">" +
+           (empty || !c.prevalence ? std::string("—")
+                                   : EscapeHtml(PrevalenceBandLabel(*c.prevalence))) +
+           "</td><td>";
       for (const Finding* f : c.members) {
         h += AccountCell(f->account, f->display_name) + "<span class=\"cls cls-" +
              AccountClassName(f->account_class) + "\">" + AccountClassName(f->account_class) +
@@ -716,8 +722,10 @@ std::string RenderReportJson(const ReportInput& in) {
   for (const LeakedCluster& c : d.leaked) {
     json accounts = json::array();
     for (const Finding* f : c.members) accounts.push_back(f->account);
+    // The band, never the exact count (engine/model/prevalence.h).
+    json prevalence = c.prevalence ? json(PrevalenceBandLabel(*c.prevalence)) : json(nullptr);
     j["leaked_passwords"].push_back(
-        {{"prevalence", c.prevalence}, {"risk", c.risk}, {"accounts", accounts}});
+        {{"prevalence", prevalence}, {"risk", c.risk}, {"accounts", accounts}});
   }
   j["shared_groups"] = json::array();
   for (const SharedGroup& g : d.shared) {

@@ -2,8 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sodium.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +22,9 @@
 #include <nlohmann/json.hpp>
 
 #include "bloom/blocked_bloom_filter.h"
+#include "engine/base/file_lock.h"
 #include "engine/base/file_util.h"
+#include "engine/base/secure_memory.h"
 #include "engine/base/time_util.h"
 #include "engine/store/external_sorter.h"
 #include "engine/store/index_writer.h"
@@ -45,30 +45,6 @@ constexpr double kMaxOversize = 1.25;
 // More populated LSM levels than this after an ingestion: compact into one (each level costs a
 // lookup one more index-block search).
 constexpr int kMaxPopulatedLevels = 4;
-
-// flock(2) on STORE/LOCK. Released by the kernel when the process dies.
-class StoreLock {
- public:
-  ~StoreLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Status Acquire(const std::string& store) {
-    const std::string path = store + "/" + kLockName;
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) return Status::FromErrno("cannot open lock file " + path, errno);
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      if (errno == EWOULDBLOCK) {
-        return Status::FailedPrecondition("another import is running on " + store + " (" + path +
-                                          " is locked); wait for it to finish");
-      }
-      return Status::FromErrno("cannot lock " + path, errno);
-    }
-    return Status::Ok();
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // memcmp order of two hashes as two big-endian word compares (the router's per-record check).
 inline bool HashLess(const NtHash& a, const NtHash& b) {
@@ -509,10 +485,16 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
 Result<ImportReport> ImportCorpus(const ImportOptions& o) {
   if (o.store.empty()) return Status::InvalidArgument("--store is required");
   if (o.paths.empty()) return Status::InvalidArgument("nothing to import: give at least one PATH");
-  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
+  CS_RETURN_IF_ERROR(InitSodium());
   CS_RETURN_IF_ERROR(MakeDirs(o.store, 0755));
-  StoreLock lock;
-  CS_RETURN_IF_ERROR(lock.Acquire(o.store));
+  // One import at a time; released by the kernel when the process dies.
+  const std::string lock_path = o.store + "/" + kLockName;
+  Result<FileLock> lock = FileLock::Acquire(lock_path, LockWait::kNo, 0644);
+  if (!lock.ok()) {
+    if (lock.status().code() != StatusCode::kFailedPrecondition) return lock.status();
+    return Status::FailedPrecondition("another import is running on " + o.store + " (" +
+                                      lock_path + " is locked); wait for it to finish");
+  }
 
   std::optional<Manifest> prev;
   Result<Manifest> loaded = LoadManifest(o.store);
