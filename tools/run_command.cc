@@ -1,5 +1,5 @@
 // `credsweep run --config FILE [--apply | --dry-run] [--allow-mass-change]`: the monthly job
-// (engine/report/run_job.h) as one scheduled command.
+// (engine/run/run_job.h) as one scheduled command.
 //
 // Output: on a terminal, one line per stage and the report path; otherwise (cron, systemd,
 // Task Scheduler) exactly one summary line on stdout, so the scheduler's log holds one line per
@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "engine/config/config.h"
-#include "engine/report/run_job.h"
+#include "engine/run/run_job.h"
 #include "tools/command.h"
 
 namespace credsweep {

@@ -18,6 +18,7 @@
 #include "engine/remediate/enforce.h"
 #include "engine/remediate/mime.h"
 #include "engine/remediate/notify_templates.h"
+#include "engine/remediate/outbox.h"
 
 namespace credsweep {
 namespace {
@@ -150,79 +151,10 @@ std::string MonthOf(const FindingsDocument& doc, int64_t now) {
   return FormatUtcDate(now).substr(0, 7);
 }
 
-bool Exists(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0;
-}
-
-std::set<std::string> LoadLedger(const std::string& path) {
-  std::set<std::string> ids;
-  auto text = ReadFile(path);
-  if (!text.ok()) return ids;
-  size_t start = 0;
-  while (start < text->size()) {
-    size_t nl = text->find('\n', start);
-    if (nl == std::string::npos) break;  // a torn last line was never confirmed as sent
-    try {
-      json j = json::parse(text->substr(start, nl - start));
-      if (j.contains("id") && j["id"].is_string()) ids.insert(j["id"].get<std::string>());
-    } catch (const json::exception&) {
-    }
-    start = nl + 1;
-  }
-  return ids;
-}
-
-Status AppendLine(const std::string& path, const std::string& line) {
-  CS_RETURN_IF_ERROR(MakeDirs(DirName(path)));
-  CS_ASSIGN_OR_RETURN(const int fd, OpenNoFollow(path, O_WRONLY | O_APPEND, 0600));
-  const std::string data = line + "\n";
-  Status s = WriteAll(fd, data.data(), data.size(), path);
-  if (s.ok() && ::fdatasync(fd) != 0) s = Status::FromErrno("cannot flush " + path, errno);
-  ::close(fd);
-  return s;
-}
-
-// Pending message ids in the outbox, sorted (deterministic send order).
-Result<std::vector<std::string>> PendingIds(const std::string& outbox) {
-  std::vector<std::string> ids;
-  DIR* d = ::opendir(outbox.c_str());
-  if (d == nullptr) {
-    if (errno == ENOENT) return ids;
-    return Status::FromErrno("cannot list " + outbox, errno);
-  }
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".eml") == 0) {
-      ids.push_back(name.substr(0, name.size() - 4));
-    }
-  }
-  ::closedir(d);
-  std::sort(ids.begin(), ids.end());
-  return ids;
-}
-
-Status MoveToSent(const std::string& outbox, const std::string& id) {
-  const std::string sent = outbox + "/sent";
-  CS_RETURN_IF_ERROR(MakeDirs(sent));
-  for (const char* ext : {".json", ".eml"}) {
-    const std::string from = outbox + "/" + id + ext;
-    const std::string to = sent + "/" + id + ext;
-    if (Exists(from) && ::rename(from.c_str(), to.c_str()) != 0) {
-      return Status::FromErrno("cannot move " + from + " to " + sent, errno);
-    }
-  }
-  CS_RETURN_IF_ERROR(SyncDir(sent));
-  return SyncDir(outbox);
-}
-
-json MetaJson(const NotifyMessage& m, const std::string& from, const std::string& run_id) {
-  json accts = json::array();
-  for (const auto& a : m.accounts) {
-    accts.push_back({{"account", a.account}, {"dn", a.dn}, {"rules", a.rules}});
-  }
-  return json{{"id", m.id}, {"kind", m.kind}, {"to", m.to}, {"from", from},
-              {"run", run_id}, {"accounts", accts}};
+Envelope EnvelopeOf(const NotifyMessage& m, const std::string& from, const std::string& run_id) {
+  Envelope e{m.id, m.kind, m.to, from, run_id, {}};
+  for (const auto& a : m.accounts) e.accounts.push_back({a.account, a.dn, a.rules});
+  return e;
 }
 
 }  // namespace
@@ -275,13 +207,12 @@ Result<std::string> RenderTemplate(const std::string& tmpl,
 }
 
 Result<ComposedNotifications> ComposeNotifications(const Config& config,
-                                                   const FindingsDocument& doc) {
+                                                   const FindingsDocument& doc, int64_t now_unix) {
   CS_ASSIGN_OR_RETURN(DirectoryFlavor flavor, ParseFlavor(config.directory.flavor));
   CS_ASSIGN_OR_RETURN(EnforcePlan plan, PlanEnforcement(config.remediation, flavor, doc));
   const NotifyConfig& nc = config.notify;
-  const int64_t now = NowUnix();
-  const std::string month = MonthOf(doc, now);
-  const std::string date = FormatUtcDate(now);
+  const std::string month = MonthOf(doc, now_unix);
+  const std::string date = FormatUtcDate(now_unix);
 
   std::map<std::string, const AccountSummary*> by_dn;
   for (const auto& a : doc.accounts) by_dn[a.dn] = &a;
@@ -379,13 +310,12 @@ Result<NotifyReport> RunNotify(const Config& config, const FindingsDocument& doc
     return Status::InvalidArgument("[notify] from \"" + config.notify.from +
                                    "\" is not a usable address");
   }
-  CS_ASSIGN_OR_RETURN(ComposedNotifications composed, ComposeNotifications(config, doc));
-  const int64_t now = options.now_unix.value_or(NowUnix());
-  const std::string outbox = ResolvePath(findings_dir, "outbox");
+  const std::function<int64_t()> clock = options.clock ? options.clock : NowUnix;
+  const int64_t now = clock();
+  CS_ASSIGN_OR_RETURN(ComposedNotifications composed, ComposeNotifications(config, doc, now));
   const std::string state = config.run.state_dir.empty() ? "credsweep-state" : config.run.state_dir;
-  const std::string ledger_path = ResolvePath(state, "notify-sent.jsonl");
-  CS_RETURN_IF_ERROR(MakeDirs(outbox));
-  std::set<std::string> ledger = LoadLedger(ledger_path);
+  CS_ASSIGN_OR_RETURN(Outbox outbox, Outbox::Open(ResolvePath(findings_dir, "outbox"),
+                                                  ResolvePath(state, "notify-sent.jsonl")));
 
   NotifyReport rep;
   rep.unaddressed = composed.unaddressed;
@@ -393,16 +323,13 @@ Result<NotifyReport> RunNotify(const Config& config, const FindingsDocument& doc
   for (const auto& m : composed.messages) {
     MessageResult r{m.id, m.kind, m.to, MessageOutcome::kWritten, "", {}};
     for (const auto& a : m.accounts) r.accounts.push_back(a.account);
-    const std::string eml_path = outbox + "/" + m.id + ".eml";
-    if (ledger.count(m.id) || Exists(outbox + "/sent/" + m.id + ".eml")) {
+    if (outbox.IsSent(m.id)) {
       r.outcome = MessageOutcome::kAlreadySent;
-    } else if (Exists(eml_path)) {
+    } else if (outbox.IsPending(m.id)) {
       r.outcome = MessageOutcome::kPending;
     } else {
-      // The envelope first: an .eml is only pending once its metadata exists.
-      CS_RETURN_IF_ERROR(WriteFileAtomic(outbox + "/" + m.id + ".json",
-                                         MetaJson(m, config.notify.from, doc.run.id).dump(2) + "\n"));
-      CS_RETURN_IF_ERROR(WriteFileAtomic(eml_path, RenderEml(m, config.notify.from, now)));
+      CS_RETURN_IF_ERROR(outbox.Write(EnvelopeOf(m, config.notify.from, doc.run.id),
+                                      RenderEml(m, config.notify.from, now)));
     }
     index[m.id] = rep.messages.size();
     rep.messages.push_back(std::move(r));
@@ -425,7 +352,7 @@ Result<NotifyReport> RunNotify(const Config& config, const FindingsDocument& doc
     }
     CS_RETURN_IF_ERROR(log->CheckTail());
 
-    CS_ASSIGN_OR_RETURN(std::vector<std::string> pending, PendingIds(outbox));
+    CS_ASSIGN_OR_RETURN(std::vector<std::string> pending, outbox.PendingIds());
     bool server_down = false;
     for (const auto& id : pending) {
       auto pos = index.find(id);
@@ -436,76 +363,52 @@ Result<NotifyReport> RunNotify(const Config& config, const FindingsDocument& doc
         pos = index.find(id);
       }
       MessageResult& r = rep.messages[pos->second];
-      if (ledger.count(id)) {  // delivered before; only the move was interrupted
-        CS_RETURN_IF_ERROR(MoveToSent(outbox, id));
+      if (outbox.InLedger(id)) {  // delivered before; only the move was interrupted
+        CS_RETURN_IF_ERROR(outbox.MoveToSent(id));
         r.outcome = MessageOutcome::kAlreadySent;
         continue;
       }
-      // The envelope file is ours, but it sits on disk: anything malformed marks the message
-      // as failed (kept pending) instead of throwing.
-      std::string from, accounts, rule_list, run_id;
-      bool meta_ok = false;
-      try {
-        auto meta_text = ReadFile(outbox + "/" + id + ".json");
-        if (meta_text.ok()) {
-          json meta = json::parse(*meta_text);
-          r.to = meta.at("to").get<std::string>();
-          from = meta.at("from").get<std::string>();
-          r.kind = meta.value("kind", "");
-          run_id = meta.value("run", doc.run.id);
-          const bool fill_accounts = r.accounts.empty();
-          std::set<std::string> rules;
-          for (const auto& a : meta.value("accounts", json::array())) {
-            const std::string name = a.at("account").get<std::string>();
-            accounts += (accounts.empty() ? "" : ",") + name;
-            if (fill_accounts) r.accounts.push_back(name);
-            for (const auto& rr : a.value("rules", json::array())) rules.insert(rr.get<std::string>());
-          }
-          for (const auto& rr : rules) rule_list += (rule_list.empty() ? "" : ",") + rr;
-          meta_ok = true;
-        }
-      } catch (const json::exception&) {
-        meta_ok = false;
-      }
-      if (!meta_ok) {
+      Result<Envelope> env = outbox.ReadEnvelope(id);
+      if (!env.ok()) {
         r.outcome = MessageOutcome::kFailed;
         r.message = "its envelope file " + id + ".json is missing or damaged; delete both files "
                     "of this id and re-run notify to rewrite them";
         continue;
+      }
+      if (env->run_id.empty()) env->run_id = doc.run.id;
+      r.to = env->to;
+      r.kind = env->kind;
+      if (r.accounts.empty()) {
+        for (const auto& a : env->accounts) r.accounts.push_back(a.account);
       }
       if (server_down) {
         r.outcome = MessageOutcome::kPending;
         r.message = "not tried: the server was unavailable";
         continue;
       }
-      CS_ASSIGN_OR_RETURN(std::string eml, ReadFile(outbox + "/" + id + ".eml"));
+      CS_ASSIGN_OR_RETURN(std::string eml, outbox.ReadEml(id));
 
-      Status s = mailer->Send(from, r.to, eml);
+      Status s = mailer->Send(env->from, r.to, eml);
       if (s.ok()) {
-        CS_RETURN_IF_ERROR(AppendLine(ledger_path, json{{"id", id},
-                                                        {"to", r.to},
-                                                        {"kind", r.kind},
-                                                        {"run", run_id},
-                                                        {"sent_at", FormatUtcIso(now)}}
-                                                       .dump()));
-        ledger.insert(id);
-        CS_RETURN_IF_ERROR(MoveToSent(outbox, id));
+        CS_RETURN_IF_ERROR(outbox.MarkSent(*env, clock()));
         r.outcome = MessageOutcome::kSent;
         r.message.clear();
         CS_ASSIGN_OR_RETURN(AppendedEntry e,
-                            log->Append(ActionRecord{run_id, "notify-sent", r.to, accounts,
-                                                     rule_list, r.kind + " message " + id},
-                                        options.now_unix));
+                            log->Append(ActionRecord{env->run_id, "notify-sent", r.to,
+                                                     env->AccountList(), env->RuleList(),
+                                                     r.kind + " message " + id},
+                                        clock()));
         rep.log_head = e.hash;
       } else {
         r.outcome = MessageOutcome::kFailed;
         r.message = s.message();
         if (s.code() == StatusCode::kUnavailable) server_down = true;
         CS_ASSIGN_OR_RETURN(AppendedEntry e,
-                            log->Append(ActionRecord{run_id, "notify-failed", r.to, accounts,
-                                                     rule_list, r.kind + " message " + id +
+                            log->Append(ActionRecord{env->run_id, "notify-failed", r.to,
+                                                     env->AccountList(), env->RuleList(),
+                                                     r.kind + " message " + id +
                                                          " stays pending: " + s.message()},
-                                        options.now_unix));
+                                        clock()));
         rep.log_head = e.hash;
       }
     }

@@ -27,16 +27,12 @@
 // the accounts it covers). Re-running notify for the same findings yields the same ids, so a
 // message is written and sent once.
 //
-// Outbox (DIR = the findings directory), all files 0600:
-//   DIR/outbox/<id>.eml    RFC 5322 message (CRLF; Date, From, To, Subject (RFC 2047 when not
-//                          ASCII), Message-ID <id@from-domain>, MIME-Version, Content-Type
-//                          text/plain; charset=utf-8, Content-Transfer-Encoding
-//                          quoted-printable, Auto-Submitted: auto-generated) = pending
-//   DIR/outbox/<id>.json   its envelope and the accounts/rules it covers (for the action log)
-//   DIR/outbox/sent/       where both files move once delivered
-//   STATE_DIR/notify-sent.jsonl   the sent ledger, one JSON line per delivered message; a
-//                          message whose id is in it is never sent again, even from another
-//                          copy of the findings directory.
+// Outbox (outbox.h): DIR/outbox of the findings directory, and the sent ledger
+// STATE_DIR/notify-sent.jsonl. Each message is DIR/outbox/<id>.eml — RFC 5322 (CRLF; Date,
+// From, To, Subject (RFC 2047 when not ASCII), Message-ID <id@from-domain>, MIME-Version,
+// Content-Type text/plain; charset=utf-8, Content-Transfer-Encoding quoted-printable,
+// Auto-Submitted: auto-generated) — beside its envelope <id>.json. A message whose id is in the
+// ledger is never sent again, even from another copy of the findings directory.
 // Without send, messages are only written to the outbox. With send, every pending message in
 // the outbox (this run's and any left over from an earlier failed send) is delivered through
 // the Mailer; success → ledger line (fsynced), move to sent/, action log "notify-sent";
@@ -61,6 +57,7 @@
 #include "engine/config/config.h"
 #include "engine/model/finding.h"
 #include "engine/remediate/action_log.h"
+#include "engine/remediate/outbox.h"
 
 namespace credsweep {
 
@@ -91,9 +88,10 @@ struct ComposedNotifications {
   std::vector<UnaddressedAccount> unaddressed;
 };
 
-// Pure apart from reading override templates from [notify] template_dir.
+// Pure apart from reading override templates from [notify] template_dir. `now_unix` gives
+// {{date}} (and {{month}} when the findings carry no start time).
 Result<ComposedNotifications> ComposeNotifications(const Config& config,
-                                                   const FindingsDocument& doc);
+                                                   const FindingsDocument& doc, int64_t now_unix);
 
 // Replaces {{name}} placeholders; kInvalidArgument naming `origin` for an unknown or unclosed
 // placeholder.
@@ -136,7 +134,9 @@ struct NotifyOptions {
   std::function<Result<std::unique_ptr<Mailer>>()> mailer;
   // Injected for tests; default OpenConfiguredActionLog (engine/remediate/enforce.h).
   std::function<Result<std::unique_ptr<ActionLog>>(const std::string& actor_id)> open_log;
-  std::optional<int64_t> now_unix;
+  // The clock (Unix seconds): the month and date in the messages, their Date header, the
+  // ledger's sent_at and the action log's times. Default NowUnix.
+  std::function<int64_t()> clock;
 };
 
 Result<NotifyReport> RunNotify(const Config& config, const FindingsDocument& doc,

@@ -50,6 +50,9 @@ AccountSummary Acct(const std::string& name, AccountClass c, const std::string& 
   return a;
 }
 
+// 2026-11-18T11:06:40Z: the injected clock (ComposeNotifications, NotifyOptions::clock).
+constexpr int64_t kNow = 1795000000;
+
 class NotifyTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -110,7 +113,7 @@ TEST_F(NotifyTest, OneDigestPerOwnerNamingTheirAccounts) {
   Add(Acct("svc-print", AccountClass::kService, "bob@example.org"));
   Add(Acct("jdoe", AccountClass::kRegular, "", "jane@example.org"));  // forced, not a digest
   Add(Acct("svc-ok", AccountClass::kService, "carol@example.org"), "lm-hash-stored");
-  auto c = ComposeNotifications(config_, doc_);
+  auto c = ComposeNotifications(config_, doc_, kNow);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_EQ(c->messages.size(), 2u);
   const NotifyMessage& alice = c->messages[0];
@@ -129,18 +132,18 @@ TEST_F(NotifyTest, OneDigestPerOwnerNamingTheirAccounts) {
 
 TEST_F(NotifyTest, FallbackOwnerAndUnaddressedAccounts) {
   Add(Acct("svc-orphan", AccountClass::kService));
-  auto c = ComposeNotifications(config_, doc_);
+  auto c = ComposeNotifications(config_, doc_, kNow);
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->messages.empty());
   ASSERT_EQ(c->unaddressed.size(), 1u);
   EXPECT_EQ(c->unaddressed[0].account, "svc-orphan");
   config_.notify.fallback_to = "it-security@example.org";
-  c = ComposeNotifications(config_, doc_);
+  c = ComposeNotifications(config_, doc_, kNow);
   ASSERT_EQ(c->messages.size(), 1u);
   EXPECT_EQ(c->messages[0].to, "it-security@example.org");
   // A header-injection attempt in an owner address is refused, not sent.
   doc_.accounts[0].owner_mail = "evil@example.org\r\nBcc: all@example.org";
-  c = ComposeNotifications(config_, doc_);
+  c = ComposeNotifications(config_, doc_, kNow);
   EXPECT_TRUE(c->messages.empty());
   EXPECT_EQ(c->unaddressed.size(), 1u);
 }
@@ -151,7 +154,7 @@ TEST_F(NotifyTest, DanishTemplatesAndUserNotices) {
   Add(Acct("svc-backup", AccountClass::kService, "alice@example.org"));
   Add(Acct("jdoe", AccountClass::kRegular, "", "jane@example.org"));
   Add(Acct("nomail", AccountClass::kRegular));
-  auto c = ComposeNotifications(config_, doc_);
+  auto c = ComposeNotifications(config_, doc_, kNow);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_EQ(c->messages.size(), 2u);
   EXPECT_NE(c->messages[0].subject.find("Handling påkrævet"), std::string::npos);
@@ -165,7 +168,7 @@ TEST_F(NotifyTest, DanishTemplatesAndUserNotices) {
   EXPECT_NE(user.body.find("findes på en liste over lækkede adgangskoder"), std::string::npos);
 
   config_.notify.language = "en";
-  c = ComposeNotifications(config_, doc_);
+  c = ComposeNotifications(config_, doc_, kNow);
   EXPECT_EQ(c->messages[1].subject, "Your password must be changed (2026-11)");
   EXPECT_NE(c->messages[1].body.find("is on a list of leaked passwords"), std::string::npos);
 }
@@ -176,14 +179,14 @@ TEST_F(NotifyTest, OverrideTemplatesAndUnknownPlaceholders) {
   std::ofstream(dir_ / "tmpl" / "owner_digest.en.txt")
       << "Subject: [IT] {{count}} for {{owner}}\n\nDear owner,\n{{accounts}}-- {{month}}\n";
   Add(Acct("svc-backup", AccountClass::kService, "alice@example.org"));
-  auto c = ComposeNotifications(config_, doc_);
+  auto c = ComposeNotifications(config_, doc_, kNow);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->messages[0].subject, "[IT] 1 for alice@example.org");
   EXPECT_EQ(c->messages[0].body.rfind("Dear owner,\n  - svc-backup\n", 0), 0u) << c->messages[0].body;
 
   std::ofstream(dir_ / "tmpl" / "owner_digest.en.txt", std::ios::trunc)
       << "Subject: x\n\nline one\nHello {{ownr}}\n";
-  c = ComposeNotifications(config_, doc_);
+  c = ComposeNotifications(config_, doc_, kNow);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(c.status().message().find("owner_digest.en.txt:2: unknown placeholder {{ownr}}"),
@@ -191,10 +194,28 @@ TEST_F(NotifyTest, OverrideTemplatesAndUnknownPlaceholders) {
       << c.status().message();
 }
 
+TEST_F(NotifyTest, TheInjectedClockDatesTheMessageTheEmlAndTheLedger) {
+  fs::create_directories(dir_ / "tmpl");
+  config_.notify.template_dir = (dir_ / "tmpl").string();
+  std::ofstream(dir_ / "tmpl" / "owner_digest.en.txt") << "Subject: x\n\nchecked {{date}}\n";
+  Add(Acct("svc-backup", AccountClass::kService, "alice@example.org"));
+  NotifyOptions o = SendWith();
+  o.clock = [] { return kNow; };
+  auto r = RunNotify(config_, doc_, Findings(), o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_NE(sent_[0].data.find("checked 2026-11-18"), std::string::npos) << sent_[0].data;
+  EXPECT_NE(sent_[0].data.find("Date: Wed, 18 Nov 2026 11:06:40 +0000"), std::string::npos);
+  std::ifstream ledger(dir_ / "state" / "notify-sent.jsonl");
+  std::string line;
+  std::getline(ledger, line);
+  EXPECT_NE(line.find("\"sent_at\":\"2026-11-18T11:06:40Z\""), std::string::npos) << line;
+}
+
 TEST_F(NotifyTest, EmlIsRfc5322WithEncodedSubjectAndQuotedPrintable) {
   config_.notify.language = "da";
   Add(Acct("svc-backup", AccountClass::kService, "alice@example.org"));
-  auto c = ComposeNotifications(config_, doc_);
+  auto c = ComposeNotifications(config_, doc_, kNow);
   ASSERT_TRUE(c.ok());
   const std::string eml = RenderEml(c->messages[0], config_.notify.from, 1795000000);
   const size_t split = eml.find("\r\n\r\n");

@@ -17,6 +17,9 @@
 // HTML-escaped: a display name may contain "<script>".
 // Secrets: the input holds no password or hash (findings.json never does), so none can leak.
 //
+// Shape: BuildReportModel (report_model.h) derives every count, cluster and table once; the
+// HTML is then one small function per section, in the order above, and report.json is written
+// from the same model, so the two files cannot disagree.
 // Thread-safety: pure functions of their input.
 #pragma once
 

@@ -1,4 +1,4 @@
-#include "engine/report/run_job.h"
+#include "engine/run/run_job.h"
 
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include "engine/base/file_util.h"
 #include "engine/base/test_temp_dir.h"
 #include "engine/base/time_util.h"
-#include "engine/report/run_lock.h"
+#include "engine/run/run_lock.h"
 
 namespace credsweep {
 namespace {

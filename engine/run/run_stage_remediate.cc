@@ -1,10 +1,8 @@
 // The enforce, notify and action-log stages of `credsweep run` (run_stages.h).
-#include <map>
-
 #include "engine/remediate/action_log.h"
 #include "engine/remediate/enforce.h"
 #include "engine/remediate/notify.h"
-#include "engine/report/run_stages.h"
+#include "engine/run/run_stages.h"
 
 namespace credsweep {
 namespace {
@@ -87,19 +85,9 @@ StageResult NotifyStage(const Config& cfg, const FindingsDocument& doc,
     out.message = r.status().message();
     return out;
   }
-  // Which accounts each message covers (RunNotify reports messages by id only).
-  std::map<std::string, std::string> accounts_of;
-  Result<ComposedNotifications> composed = ComposeNotifications(cfg, doc);
-  if (composed.ok()) {
-    for (const NotifyMessage& m : composed->messages) {
-      std::vector<std::string> names;
-      for (const NotifyAccount& a : m.accounts) names.push_back(a.account);
-      accounts_of[m.id] = Join(names);
-    }
-  }
   for (const MessageResult& m : r->messages) {
-    ActionRow row{accounts_of.count(m.id) ? accounts_of[m.id] : "", "", "",
-                  m.kind == "user" ? "notify user" : "notify owner", m.to, ""};
+    ActionRow row{Join(m.accounts), "", "", m.kind == "user" ? "notify user" : "notify owner",
+                  m.to, ""};
     switch (m.outcome) {
       case MessageOutcome::kSent:
         ++out.counts.notified;

@@ -1,6 +1,6 @@
 // The audit stage of `credsweep run` (run_stages.h).
 #include "engine/audit/audit_job.h"
-#include "engine/report/run_stages.h"
+#include "engine/run/run_stages.h"
 
 namespace credsweep {
 

@@ -12,7 +12,7 @@
 #include "engine/base/status.h"
 #include "engine/config/config.h"
 #include "engine/model/finding.h"
-#include "engine/report/run_job.h"
+#include "engine/run/run_job.h"
 
 namespace credsweep {
 

@@ -1,4 +1,4 @@
-#include "engine/report/run_lock.h"
+#include "engine/run/run_lock.h"
 
 #include <csignal>
 #include <filesystem>

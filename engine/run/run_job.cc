@@ -1,12 +1,12 @@
-#include "engine/report/run_job.h"
+#include "engine/run/run_job.h"
 
 #include <algorithm>
 #include <unistd.h>
 
 #include "engine/base/file_util.h"
 #include "engine/base/time_util.h"
-#include "engine/report/run_lock.h"
-#include "engine/report/run_stages.h"
+#include "engine/run/run_lock.h"
+#include "engine/run/run_stages.h"
 
 namespace credsweep {
 namespace {
