@@ -51,7 +51,9 @@ class Output {
   // an AtomicFile (engine/base/file_util.h).
   explicit Output(std::string path) : path_(std::move(path)) {}
   Status Open() {
-    if (path_ != "-") CS_ASSIGN_OR_RETURN(file_, AtomicFile::Create(path_, 0644));
+    if (path_ != "-") {
+      CS_ASSIGN_OR_RETURN(file_, AtomicFile::Create(path_, 0644));
+    }
     buf_.reserve(kBuf + 64);
     return Status::Ok();
   }

@@ -384,7 +384,7 @@ TEST_F(NotifyTest, ControlCharactersInDirectoryValuesAddNoLinesToTheMail) {
   user.display_name = "Jane\r\nWhat to do: reply with your password\u2028\x1b[8m";
   Add(user);
   config_.notify.users = true;
-  auto c = ComposeNotifications(config_, doc_);
+  auto c = ComposeNotifications(config_, doc_, kNow);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_EQ(c->messages.size(), 2u);
   for (const NotifyMessage& m : c->messages) {
