@@ -18,6 +18,7 @@
 
 #include "bloom/internal/probe.h"
 #include "engine/base/file_util.h"
+#include "engine/base/secure_memory.h"
 
 namespace credsweep::bloom {
 
@@ -146,20 +147,6 @@ void EncodeHeader(uint8_t* h, KeyType key_type, int probes, uint64_t key_count,
   Put32(h + kOffHeaderSize, static_cast<uint32_t>(kHeaderSize));
 }
 
-Status WriteAll(int fd, const uint8_t* p, size_t n, const std::string& what) {
-  while (n > 0) {
-    const size_t chunk = n < (size_t{1} << 30) ? n : (size_t{1} << 30);
-    const ssize_t w = ::write(fd, p, chunk);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno("cannot write " + what, errno);
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return Status::Ok();
-}
-
 // pread exactly n bytes; kCorruption if the file ends early (it shrank under us).
 Status ReadAllAt(int fd, uint8_t* p, size_t n, uint64_t off, const std::string& path) {
   while (n > 0) {
@@ -175,11 +162,6 @@ Status ReadAllAt(int fd, uint8_t* p, size_t n, uint64_t off, const std::string& 
     off += static_cast<uint64_t>(r);
   }
   return Status::Ok();
-}
-
-bool SodiumReady() {
-  static const bool ok = sodium_init() >= 0;
-  return ok;
 }
 
 // Shared batch loop, software-pipelined: the block of key i + kPrefetchDistance is computed and
@@ -392,7 +374,7 @@ void FilterBuilder::set_key_count(uint64_t n) {
 }
 
 Status FilterBuilder::WriteTo(const std::string& path) const {
-  if (!SodiumReady()) return Status::Internal("libsodium failed to initialise");
+  CS_RETURN_IF_ERROR(InitSodium());
   uint8_t header[kHeaderSize];
   EncodeHeader(header, params_.key_type, params_.probes, key_count(), block_count_,
                params_.bits_per_key, params_.seed);
@@ -404,21 +386,10 @@ Status FilterBuilder::WriteTo(const std::string& path) const {
   crypto_generichash_update(&st, body, body_bytes);
   crypto_generichash_final(&st, header + kOffChecksum, kChecksumBytes);
 
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno("cannot create " + tmp, errno);
-  Status s = WriteAll(fd, header, kHeaderSize, tmp);
-  if (s.ok()) s = WriteAll(fd, body, body_bytes, tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = Status::FromErrno("cannot fsync " + tmp, errno);
-  if (::close(fd) != 0 && s.ok()) s = Status::FromErrno("cannot close " + tmp, errno);
-  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    s = Status::FromErrno("cannot rename " + tmp + " to " + path, errno);
-  }
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  return SyncDir(DirName(path));
+  CS_ASSIGN_OR_RETURN(AtomicFile out, AtomicFile::Create(path, 0644));
+  CS_RETURN_IF_ERROR(out.Write(header, kHeaderSize));
+  CS_RETURN_IF_ERROR(out.Write(body, body_bytes));
+  return out.Commit();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,7 +402,7 @@ Result<std::unique_ptr<Filter>> Filter::Open(const std::string& path, LoadMode m
 }
 
 Result<std::unique_ptr<Filter>> Filter::Open(const std::string& path, const OpenOptions& options) {
-  if (!SodiumReady()) return Status::Internal("libsodium failed to initialise");
+  CS_RETURN_IF_ERROR(InitSodium());
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) {

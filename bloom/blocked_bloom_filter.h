@@ -137,9 +137,10 @@ class FilterBuilder {
   uint64_t key_count() const;
   void set_key_count(uint64_t n);
 
-  // Writes the file crash-safely: "<path>.tmp.<pid>" (mode 0644), fsync, rename over path,
-  // fsync the directory. A crash leaves the old file or the new one, never a mix. kIOError on
-  // failure (the temp file is removed).
+  // Writes the file crash-safely through an AtomicFile (engine/base/file_util.h: an
+  // unpredictable O_EXCL|O_NOFOLLOW temp file in a verified folder, mode 0644, fsync, rename
+  // over path, fsync the folder). A crash leaves the old file or the new one, never a mix.
+  // kIOError on failure (the temp file is removed); kFailedPrecondition for an unsafe folder.
   [[nodiscard]] Status WriteTo(const std::string& path) const;
 
   KeyType key_type() const { return params_.key_type; }

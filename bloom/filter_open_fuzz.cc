@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using credsweep::bloom::kHeaderSize;
   using credsweep::bloom::LoadMode;
   using credsweep::bloom::OpenOptions;
-  if (size < 1 || sodium_init() < 0) return 0;
+  if (size < 1 || !InitSodium().ok()) return 0;
   const uint8_t flags = data[0];
   ++data;
   --size;

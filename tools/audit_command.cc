@@ -30,7 +30,7 @@ struct AuditArgs {
 };
 
 int RunAuditCommand(const AuditArgs& args) {
-  Result<Config> cfg = LoadConfig(args.config);
+  Result<Config> cfg = LoadCommandConfig(args.config);
   if (!cfg.ok()) return ReportError(cfg.status());
   std::string out = args.out.empty() ? DefaultAuditOutDir(*cfg, NowUnix()) : args.out;
   if (args.changed && args.out.empty()) out += "/changed-" + FormatUtcDate(NowUnix());

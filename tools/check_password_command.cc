@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine/base/nt_hash.h"
+#include "engine/model/prevalence.h"
 #include "engine/store/corpus_store.h"
 #include "tools/command.h"
 
@@ -102,8 +103,10 @@ int RunCheckPassword(const CheckPasswordOptions& opt) {
     return ReportError(found.status().WithContext("looking up the password in " + opt.store));
   }
   if (found->found && found->count >= opt.min_count) {
+    // The band, never the exact count (engine/model/prevalence.h).
     std::cout << "rejected: this password appears in known data breaches (seen "
-              << found->count << " times); choose a different one\n";
+              << PrevalenceBandLabel(PrevalenceBandOf(found->count))
+              << " times); choose a different one\n";
     std::cerr << "credsweep: check-password: new password for " << AccountForMessages()
               << " rejected: found in the breach corpus\n";
     return kExitFound;

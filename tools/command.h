@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/base/status.h"
+#include "engine/config/config.h"
 
 namespace credsweep {
 
@@ -18,6 +19,11 @@ struct CommandContext {
 // Prints "credsweep: error: <message>" to stderr and returns the exit code for the status
 // (2 usage/config, 3 runtime). The message must already be free of secrets.
 int ReportError(const Status& status);
+
+// LoadConfig plus the checks that need the rule table (ValidateRuleIds: [[exceptions]],
+// [rules] disabled, [remediation] force_rules). Every subcommand that reads a config loads it
+// through this, so a typo in force_rules stops enforce and notify as well as audit (exit 2).
+Result<Config> LoadCommandConfig(const std::string& path);
 
 void SetupCorpusCommand(CLI::App& app, CommandContext& ctx);
 void SetupAuditCommand(CLI::App& app, CommandContext& ctx);

@@ -4,7 +4,8 @@
 //                 [--version LABEL] [--skip-bad] PATH...        (PATH: file, prefix folder, -)
 //   corpus info --store DIR [--json]
 //   corpus check --store DIR [--plaintext] [--json]   stdin: one hash (or password) per line;
-//                 stdout: "LEAKED <count>" or "OK" per line, in order. Exit 0 none leaked,
+//                 stdout: "LEAKED <band>" (e.g. "LEAKED 1 k–10 k", never the exact count:
+//                 engine/model/prevalence.h) or "OK" per line, in order. Exit 0 none leaked,
 //                 1 some leaked, 2 usage / malformed input line, 3 runtime (bad store, I/O).
 //   corpus verify --store DIR       the full check: every byte of filter and index (exit 3 if
 //                 damaged); records the time in the manifest
@@ -25,6 +26,7 @@
 #include "connectors/corpus/corpus_reader.h"
 #include "connectors/corpus/hibp_generator.h"
 #include "engine/base/nt_hash.h"
+#include "engine/model/prevalence.h"
 #include "engine/store/corpus_import.h"
 #include "engine/store/corpus_store.h"
 #include "tools/command.h"
@@ -238,11 +240,14 @@ int RunCheck(const CheckArgs& a) {
       const LookupResult& r = results[i];
       leaked_any |= r.found;
       if (a.json) {
-        nlohmann::ordered_json j = {{"line", first + i}, {"leaked", r.found}, {"count", r.count}};
+        nlohmann::ordered_json j = {{"line", first + i}, {"leaked", r.found}};
+        j["prevalence"] = r.found ? nlohmann::ordered_json(
+                                        PrevalenceBandLabel(PrevalenceBandOf(r.count)))
+                                  : nlohmann::ordered_json(nullptr);
         out += j.dump();
         out += "\n";
       } else if (r.found) {
-        out += "LEAKED " + std::to_string(r.count) + "\n";
+        out += std::string("LEAKED ") + PrevalenceBandLabel(PrevalenceBandOf(r.count)) + "\n";
       } else {
         out += "OK\n";
       }

@@ -2,9 +2,24 @@
 // each subcommand lives in tools/<name>_command.cc.
 #include <CLI/CLI.hpp>
 
+#include <string_view>
+
+#include "engine/base/secure_memory.h"
 #include "tools/command.h"
 
+namespace credsweep {
+void EnableWipeOnFree();  // tools/credsweep_main_heap.cc
+}  // namespace credsweep
+
 int main(int argc, char** argv) {
+  // First thing: no core file of this process may ever hold a password, key or hash
+  // (engine/base/secure_memory.h). Failing to turn dumps off is not worth running without.
+  if (credsweep::Status s = credsweep::DisableCoreDumps(); !s.ok()) {
+    return credsweep::ReportError(s);
+  }
+  // Freed heap is wiped (credsweep_main_heap.cc) wherever secrets pass; `corpus` handles only
+  // public breach data and keeps its import hot path free of the cost.
+  if (argc < 2 || std::string_view(argv[1]) != "corpus") credsweep::EnableWipeOnFree();
   CLI::App app{
       "credsweep — leaked-password and credential hygiene for Active Directory and OpenLDAP.\n"
       "Exit codes: 0 ok, 1 something found (leaked input, failed actions), 2 usage or\n"

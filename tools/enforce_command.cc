@@ -34,7 +34,7 @@ std::string Join(const std::vector<std::string>& v) {
 }
 
 int RunEnforceCommand(const EnforceArgs& args) {
-  Result<Config> cfg = LoadConfig(args.config);
+  Result<Config> cfg = LoadCommandConfig(args.config);
   if (!cfg.ok()) return ReportError(cfg.status());
   Result<FindingsDocument> doc = LoadFindings(args.findings);
   if (!doc.ok()) return ReportError(doc.status());

@@ -25,7 +25,7 @@ struct NotifyArgs {
 };
 
 int RunNotifyCommand(const NotifyArgs& args) {
-  Result<Config> cfg = LoadConfig(args.config);
+  Result<Config> cfg = LoadCommandConfig(args.config);
   if (!cfg.ok()) return ReportError(cfg.status());
   Result<FindingsDocument> doc = LoadFindings(args.findings);
   if (!doc.ok()) return ReportError(doc.status());

@@ -22,7 +22,7 @@ struct RunOptions {
 };
 
 int RunRun(const RunOptions& opt) {
-  Result<Config> cfg = LoadConfig(opt.config);
+  Result<Config> cfg = LoadCommandConfig(opt.config);
   if (!cfg.ok()) return ReportError(cfg.status());
   RunJobOptions job;
   if (opt.apply) job.apply = true;

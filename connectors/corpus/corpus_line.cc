@@ -2,24 +2,12 @@
 
 #include <array>
 
+#include "engine/base/hex.h"
+
 namespace credsweep::corpus {
 namespace {
 
-// Hex digit value, or 0xF0 for anything that is not [0-9A-Fa-f]: OR-ing all entries of a
-// field and testing the high nibble once tells whether every character was hex.
-constexpr std::array<uint8_t, 256> MakeHexTable() {
-  std::array<uint8_t, 256> t{};
-  for (int i = 0; i < 256; ++i) t[i] = 0xF0;
-  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<uint8_t>(i);
-  for (int i = 0; i < 6; ++i) {
-    t['a' + i] = static_cast<uint8_t>(10 + i);
-    t['A' + i] = static_cast<uint8_t>(10 + i);
-  }
-  return t;
-}
-constexpr std::array<uint8_t, 256> kHex = MakeHexTable();
-
-inline bool IsHex(char c) { return kHex[static_cast<uint8_t>(c)] < 16; }
+inline bool IsHex(char c) { return HexDigitValue(c) >= 0; }
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 std::string_view StripCr(std::string_view line) {
@@ -80,24 +68,13 @@ void SetBad(ParsedLine* out, std::string msg) {
 
 }  // namespace
 
-bool DecodeHex(const char* hex, size_t n_bytes, uint8_t* out) {
-  uint8_t bad = 0;
-  for (size_t i = 0; i < n_bytes; ++i) {
-    uint8_t hi = kHex[static_cast<uint8_t>(hex[2 * i])];
-    uint8_t lo = kHex[static_cast<uint8_t>(hex[2 * i + 1])];
-    bad |= hi | lo;
-    out[i] = static_cast<uint8_t>((hi << 4) | (lo & 0x0F));
-  }
-  return (bad & 0xF0) == 0;
-}
-
 void ParseHibpLine(std::string_view line, ParsedLine* out) {
   line = StripCr(line);
   if (line.empty()) {
     out->kind = LineKind::kSkip;
     return;
   }
-  if (line.size() < 33 || line[32] != ':' || !DecodeHex(line.data(), 16, out->hash.data())) {
+  if (line.size() < 33 || line[32] != ':' || !HexDecode(line.data(), 16, out->hash.data())) {
     if (line.size() == 32 && HexRun(line) == 32) {
       SetBad(out, "missing ':COUNT' after the hash");
     } else {
@@ -133,7 +110,7 @@ void ParseHibpSuffixLine(std::string_view line, uint32_t prefix5, ParsedLine* ou
   char full[32];
   for (int i = 0; i < 5; ++i) full[i] = kDigits[(prefix5 >> (4 * (4 - i))) & 0xF];
   for (int i = 0; i < 27; ++i) full[5 + i] = line[i];
-  DecodeHex(full, 16, out->hash.data());  // every character checked above
+  HexDecode(full, 16, out->hash.data());  // every character checked above
   std::string err;
   if (!ParseCount(line.substr(28), &out->count, &err)) {
     SetBad(out, std::move(err));
@@ -149,7 +126,7 @@ void ParseNtlmListLine(std::string_view line, ParsedLine* out) {
     return;
   }
   if (line.size() < 32 || (line.size() > 32 && line[32] != ':') ||
-      !DecodeHex(line.data(), 16, out->hash.data())) {
+      !HexDecode(line.data(), 16, out->hash.data())) {
     SetBad(out, ExplainBadHash(line, 32));
     return;
   }

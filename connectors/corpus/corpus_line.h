@@ -41,10 +41,6 @@ struct ParsedLine {
   std::string error;  // set only when kind == kBad
 };
 
-// Decodes 2*n hex characters into n bytes. Returns false if any character is not hex.
-// Branch-free over the characters (table lookup + OR accumulation).
-bool DecodeHex(const char* hex, size_t n_bytes, uint8_t* out);
-
 // "HASH:COUNT" (HIBP NTLM single file).
 void ParseHibpLine(std::string_view line, ParsedLine* out);
 // "SUFFIX:COUNT" from prefix file XXXXX.txt; prefix holds the 2.5 decoded prefix bytes as

@@ -13,6 +13,7 @@
 
 #include "connectors/corpus/corpus_line.h"
 #include "engine/base/hex.h"
+#include "engine/base/secure_memory.h"
 
 namespace credsweep::corpus {
 namespace {
@@ -117,10 +118,16 @@ class InputReader {
     for (;;) {
       if (end == buf_.size()) {
         if (begin == 0) {
-          // One line fills the whole block: malformed in every format.
-          ++line_no_;
-          CS_RETURN_IF_ERROR(Bad("line longer than " + std::to_string(kBlockSize >> 20) + " MiB"));
-          dropping_long_line = true;
+          // One line fills the whole block: malformed in every format. It is ONE bad line,
+          // however many blocks it spans: counted when first seen, then discarded block by
+          // block up to its '\n', so later line numbers stay right.
+          if (!dropping_long_line) {
+            ++line_no_;
+            ++stats_->lines;
+            CS_RETURN_IF_ERROR(
+                Bad("line longer than " + std::to_string(kBlockSize >> 20) + " MiB"));
+            dropping_long_line = true;
+          }
           end = 0;
         } else {
           std::memmove(buf_.data(), buf_.data() + begin, end - begin);
@@ -384,7 +391,7 @@ uint64_t InputSizeHint(const std::vector<std::string>& paths) {
 
 Status ReadCorpus(const std::vector<std::string>& paths, const ReadOptions& options,
                   const RecordSink& sink, ReadStats* stats) {
-  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
+  CS_RETURN_IF_ERROR(InitSodium());
   crypto_generichash_state hash;
   crypto_generichash_init(&hash, nullptr, 0, 32);
   std::vector<char> buf(kBlockSize);

@@ -183,5 +183,26 @@ TEST_F(ReaderTest, LongLinesAcrossBlockBoundaries) {
   EXPECT_EQ(st.bytes, content.size());
 }
 
+TEST_F(ReaderTest, AHugeLineIsOneBadLineAndLaterLineNumbersStayRight) {
+  // A 13 MB line spans four 4 MiB read blocks: with --skip-bad it is ONE bad line (line 2),
+  // and the malformed line after it is still reported as line 4.
+  std::string content = std::string(kPasswordHash) + ":3\n";
+  content += std::string(13 << 20, 'x') + "\n";
+  content += "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA:2\n";
+  content += "not a hash line\n";
+  content += "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB:1\n";
+  std::map<std::string, uint64_t> got;
+  ReadStats st;
+  Status s = Read({Write("huge.txt", content)}, CorpusFormat::kHibp, true, &got, &st);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(got.size(), 3u);
+  EXPECT_EQ(st.bad_lines, 2u);
+  EXPECT_EQ(st.lines, 5u);
+  ASSERT_EQ(st.first_bad.size(), 2u);
+  EXPECT_NE(st.first_bad[0].find("huge.txt:2: line longer than"), std::string::npos)
+      << st.first_bad[0];
+  EXPECT_NE(st.first_bad[1].find("huge.txt:4: "), std::string::npos) << st.first_bad[1];
+}
+
 }  // namespace
 }  // namespace credsweep::corpus

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "connectors/corpus/corpus_reader.h"
+#include "engine/base/file_util.h"
 #include "engine/base/nt_hash.h"
 
 namespace credsweep::corpus {
@@ -46,24 +47,13 @@ NtHash FromU128(u128 v) {
 class Output {
  public:
   // path "-" writes to stdout (no temp file, no rename): `corpus generate --out - | corpus
-  // import -` runs 1e9-line benchmarks without a 45 GB file on disk.
-  explicit Output(std::string path)
-      : path_(std::move(path)),
-        tmp_(path_ == "-" ? "stdout" : path_ + ".tmp." + std::to_string(::getpid())) {}
-  ~Output() {
-    if (fd_ >= 0 && path_ != "-") {
-      ::close(fd_);
-      ::unlink(tmp_.c_str());
-    }
-  }
+  // import -` runs 1e9-line benchmarks without a 45 GB file on disk. A file is written through
+  // an AtomicFile (engine/base/file_util.h).
+  explicit Output(std::string path) : path_(std::move(path)) {}
   Status Open() {
-    buf_.reserve(kBuf + 64);
-    if (path_ == "-") {
-      fd_ = STDOUT_FILENO;
-      return Status::Ok();
+    if (path_ != "-") {
+      CS_ASSIGN_OR_RETURN(file_, AtomicFile::Create(path_, 0644));
     }
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) return Status::FromErrno("cannot create " + tmp_, errno);
     buf_.reserve(kBuf + 64);
     return Status::Ok();
   }
@@ -91,38 +81,20 @@ class Output {
   }
   Status Commit() {
     CS_RETURN_IF_ERROR(Flush());
-    if (path_ == "-") {
-      fd_ = -1;
-      return Status::Ok();
-    }
-    if (::close(fd_) != 0) return Status::FromErrno("cannot close " + tmp_, errno);
-    fd_ = -1;
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      int err = errno;
-      ::unlink(tmp_.c_str());
-      return Status::FromErrno("cannot rename " + tmp_ + " to " + path_, err);
-    }
-    return Status::Ok();
+    return path_ == "-" ? Status::Ok() : file_.Commit();
   }
   uint64_t bytes() const { return bytes_; }
 
  private:
   static constexpr size_t kBuf = 1 << 20;
   Status Flush() {
-    size_t off = 0;
-    while (off < buf_.size()) {
-      ssize_t w = ::write(fd_, buf_.data() + off, buf_.size() - off);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return Status::FromErrno("cannot write " + tmp_, errno);
-      }
-      off += static_cast<size_t>(w);
-    }
+    CS_RETURN_IF_ERROR(path_ == "-" ? WriteAll(STDOUT_FILENO, buf_.data(), buf_.size(), "stdout")
+                                    : file_.Write(buf_));
     buf_.clear();
     return Status::Ok();
   }
-  std::string path_, tmp_;
-  int fd_ = -1;
+  std::string path_;
+  AtomicFile file_;
   std::string buf_;
   uint64_t bytes_ = 0;
 };

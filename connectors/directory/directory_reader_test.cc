@@ -1,12 +1,14 @@
 #include "connectors/directory/directory_reader.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
 
 #include "connectors/directory/ldif_reader.h"
+#include "engine/base/test_temp_dir.h"
 #include "engine/base/time_util.h"
 
 namespace credsweep {
@@ -234,7 +236,22 @@ TEST(LdapConnectionTest, ConfigErrorsAndUnreachableServer) {
   dc.url = "ldaps://127.0.0.1:1";  // nothing listens on port 1
   dc.bind_dn = "CN=svc,DC=x";
   dc.bind_password_file = "/nonexistent/pw";
-  EXPECT_EQ(LdapConnection::Connect(dc).status().code(), StatusCode::kIOError);
+  EXPECT_EQ(LdapConnection::Connect(dc).status().code(), StatusCode::kNotFound);
+  // A DN with an empty password would be an anonymous bind: refused before the network.
+  const std::string pw = MakeTestTempDir("cs_ldap_pw") + "/pw";
+  { std::ofstream(pw) << "\n"; }
+  chmod(pw.c_str(), 0600);
+  dc.bind_password_file = pw;
+  Result<std::unique_ptr<LdapConnection>> empty = LdapConnection::Connect(dc);
+  EXPECT_EQ(empty.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(empty.status().message().find("empty password"), std::string::npos);
+  // A password file others can read is refused, naming the fix.
+  { std::ofstream(pw) << "S3cret-Bind\n"; }
+  chmod(pw.c_str(), 0644);
+  Result<std::unique_ptr<LdapConnection>> loose = LdapConnection::Connect(dc);
+  EXPECT_EQ(loose.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(loose.status().message().find("chmod 600"), std::string::npos);
+  EXPECT_EQ(loose.status().message().find("S3cret"), std::string::npos);
 
   dc.bind_dn.clear();
   dc.bind_password_file.clear();

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <optional>
 
-#include "engine/base/file_util.h"
+#include "engine/base/secure_memory.h"
 
 namespace credsweep {
 namespace {
@@ -25,20 +25,6 @@ bool IsSecretAttr(const std::string& lower) {
   return lower == "sambantpassword" || lower == "sambalmpassword" || lower == "userpassword" ||
          lower == "unicodepwd" || lower == "sambapasswordhistory";
 }
-
-// The password, wiped on destruction.
-class SecretString {
- public:
-  SecretString() = default;
-  explicit SecretString(std::string s) : s_(std::move(s)) {}
-  SecretString(const SecretString&) = delete;
-  SecretString& operator=(const SecretString&) = delete;
-  ~SecretString() { sodium_memzero(s_.data(), s_.size()); }
-  std::string& str() { return s_; }
-
- private:
-  std::string s_;
-};
 
 std::string DiagnosticOf(LDAP* ld) {
   char* diag = nullptr;
@@ -154,24 +140,15 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Connect(const DirectoryC
                                    "\" must start with ldaps://, ldap:// or ldif:");
   }
   // Read the password before touching the network, so a config mistake is a config error.
-  SecretString password;
+  // Anonymous only when bind_dn is empty: an empty password with a DN would be an
+  // "unauthenticated" bind (RFC 4513 5.1.2) that servers accept as anonymous, so ReadPassword
+  // refuses it.
+  SecretBuffer password;
   if (!cfg.bind_dn.empty()) {
-    if (!cfg.bind_password_file.empty()) {
-      Result<std::string> pw = ReadFile(cfg.bind_password_file);
-      if (!pw.ok()) return pw.status().WithContext("reading directory.bind_password_file");
-      password.str() = std::move(*pw);
-      auto& s = password.str();
-      size_t nl = s.find_first_of("\r\n");
-      if (nl != std::string::npos) {
-        sodium_memzero(s.data() + nl, s.size() - nl);
-        s.resize(nl);
-      }
-    } else if (const char* env = std::getenv("CREDSWEEP_BIND_PASSWORD")) {
-      password.str() = env;
-    } else {
-      return Status::InvalidArgument("directory.bind_dn is set but no bind password: set "
-                                     "directory.bind_password_file or CREDSWEEP_BIND_PASSWORD");
-    }
+    Result<SecretBuffer> pw = ReadPassword(cfg.bind_password_file, "CREDSWEEP_BIND_PASSWORD",
+                                           "directory.bind_password_file");
+    if (!pw.ok()) return pw.status().WithContext("directory.bind_dn is set");
+    password = std::move(pw).value();
   }
 
   std::unique_ptr<LdapConnection> c(new LdapConnection());
@@ -224,10 +201,12 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Connect(const DirectoryC
     c->encrypted_ = true;
   }
 
+  // libldap copies the password into its BER request buffer; the credsweep binary wipes
+  // every freed heap block (tools/credsweep_main_heap.cc), so that copy does not linger.
   berval cred{0, nullptr};
   if (!cfg.bind_dn.empty()) {
-    cred.bv_val = password.str().data();
-    cred.bv_len = password.str().size();
+    cred.bv_val = reinterpret_cast<char*>(password.data());
+    cred.bv_len = password.size();
   }
   rc = ldap_sasl_bind_s(ld, cfg.bind_dn.empty() ? nullptr : cfg.bind_dn.c_str(), LDAP_SASL_SIMPLE,
                         &cred, nullptr, nullptr, nullptr);

@@ -8,9 +8,11 @@
 //     URL whose StartTLS fails is an error, never a silent plaintext fallback.
 //   - TLS >= 1.2 (LDAP_OPT_X_TLS_PROTOCOL_MIN), server certificate required and checked
 //     against ca_file (or the system store when ca_file is empty), host name checked.
-//   - The bind password comes from bind_password_file (first line, trailing CR/LF stripped) or
-//     env CREDSWEEP_BIND_PASSWORD; it is wiped from memory after the bind and never logged.
-//     An empty bind_dn means an anonymous bind.
+//   - The bind password comes from bind_password_file (first line, trailing CR/LF stripped;
+//     the file must be 0600/0400 and ours or root's — ReadPassword in secure_memory.h) or env
+//     CREDSWEEP_BIND_PASSWORD, into secure memory, wiped after the bind and never logged.
+//     An empty bind_dn means an anonymous bind; a bind_dn with an empty password is an error
+//     (kInvalidArgument), never a silent anonymous bind.
 //   - Referrals are never chased (LDAP_OPT_REFERRALS off): AD and Samba return continuation
 //     references for Configuration/DomainDnsZones/ForestDnsZones, which are not accounts.
 //

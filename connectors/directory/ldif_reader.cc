@@ -28,10 +28,24 @@ std::optional<std::string> DecodeBase64(std::string_view b64) {
   if (b64.empty()) return std::string();
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(),
                         b64.size(), " \t", &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    sodium_memzero(out.data(), out.size());  // a partial decode of a secret value
     return std::nullopt;
   }
   out.resize(len);
   return out;
+}
+
+// s += more, wiping the old buffer when it has to grow: the unfolded text may hold secret
+// values (sambaNTPassword), and std::string would free the old buffer unwiped.
+void AppendWiping(std::string& s, std::string_view more) {
+  if (s.size() + more.size() > s.capacity()) {
+    std::string bigger;
+    bigger.reserve(std::max(s.capacity() * 2, s.size() + more.size()));
+    bigger.append(s);
+    sodium_memzero(s.data(), s.size());
+    s.swap(bigger);
+  }
+  s.append(more);
 }
 
 bool ValidAttrDesc(std::string_view d) {
@@ -83,7 +97,7 @@ LdifParseResult ParseLdif(std::string_view text, const std::string& origin) {
     if (line.front() == ' ') {
       if (in_comment) continue;
       if (!records.back().empty()) {
-        records.back().back().text.append(line.substr(1));
+        AppendWiping(records.back().back().text, line.substr(1));
       } else {
         records.back().push_back({n, std::string(line.substr(1))});  // reported below as malformed
       }

@@ -14,6 +14,9 @@
 #include <unordered_map>
 #include <string_view>
 
+#include "engine/base/hex.h"
+#include "engine/base/secure_memory.h"
+
 namespace credsweep {
 
 // Chunked secure storage for 16-byte hashes. Chunks never move once allocated, so pointers
@@ -66,11 +69,6 @@ class HashDump::SecureArena {
 
 namespace {
 
-bool SodiumReady() {
-  static const bool ok = sodium_init() >= 0;
-  return ok;
-}
-
 enum class Format { kUnknown, kSecretsdump, kPwdump, kSmbpasswd, kHashcat };
 
 const char* FormatName(Format f) {
@@ -91,24 +89,6 @@ std::optional<Format> FormatFromName(const std::string& name) {
   if (name == "smbpasswd") return Format::kSmbpasswd;
   if (name == "hashcat") return Format::kHashcat;
   return std::nullopt;
-}
-
-// Decodes exactly 32 hex digits into out; false otherwise. Runs over secret bytes, so it
-// reports only success, never the offending character.
-bool DecodeHex32(std::string_view hex, uint8_t out[16]) {
-  if (hex.size() != 32) return false;
-  auto nib = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (int i = 0; i < 16; ++i) {
-    int hi = nib(hex[2 * i]), lo = nib(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return true;
 }
 
 // "No hash stored" spellings: smbpasswd's 32 'X', pwdump's "NO PASSWORD*****…" and 32 '*'.
@@ -216,7 +196,7 @@ HashDump HashDump::Empty() { return HashDump(); }
 void HashDump::Add(std::string account, std::optional<uint32_t> rid, int history_index,
                    const NtHash& nt, const std::array<uint8_t, 16>* lm,
                    std::optional<bool> enabled) {
-  SodiumReady();
+  (void)InitSodium();  // sodium_malloc needs it first; if it failed, Store throws bad_alloc
   HashRecord r;
   r.account = std::move(account);
   r.rid = rid;
@@ -230,7 +210,7 @@ void HashDump::Add(std::string account, std::optional<uint32_t> rid, int history
 
 Result<HashDump> HashDump::Parse(std::string_view text, const std::string& origin,
                                  const std::string& format) {
-  if (!SodiumReady()) return Status::Internal("libsodium failed to initialise (secure memory)");
+  CS_RETURN_IF_ERROR(InitSodium());
   std::optional<Format> want = FormatFromName(format);
   if (!want) {
     return Status::InvalidArgument("hashes.format \"" + format +
@@ -370,10 +350,10 @@ Result<HashDump> HashDump::Parse(std::string_view text, const std::string& origi
       ++d.lines_skipped_;
       return true;
     }
-    if (!DecodeHex32(nt_field, nt)) return fail("the NT hash field is not 32 hex digits");
+    if (!HexDecodeExact(nt_field, nt, 16)) return fail("the NT hash field is not 32 hex digits");
     bool have_lm = false;
     if (!IsAbsentHash(lm_field)) {
-      if (!DecodeHex32(lm_field, lm)) return fail("the LM hash field is not 32 hex digits");
+      if (!HexDecodeExact(lm_field, lm, 16)) return fail("the LM hash field is not 32 hex digits");
       have_lm = std::memcmp(lm, kEmptyLmHash.data(), 16) != 0;
     }
     r.account = std::string(name);
@@ -405,7 +385,7 @@ Result<HashDump> HashDump::Parse(std::string_view text, const std::string& origi
 }
 
 Result<HashDump> HashDump::Load(const std::string& path, const std::string& format) {
-  if (!SodiumReady()) return Status::Internal("libsodium failed to initialise (secure memory)");
+  CS_RETURN_IF_ERROR(InitSodium());
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno("opening hash dump " + path, errno);
   struct stat st;

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "engine/base/file_util.h"
+#include "engine/base/secure_memory.h"
 
 namespace credsweep {
 namespace {
@@ -58,30 +58,19 @@ Result<std::unique_ptr<SmtpClient>> SmtpClient::Create(const SmtpConfig& cfg,
   if (!IsPlausibleMailAddress(from)) {
     return Status::InvalidArgument("[notify] from \"" + from + "\" is not a usable address");
   }
-  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
+  if (UrlHasUserInfo(cfg.url)) {
+    return Status::InvalidArgument(
+        "[smtp] url carries a user name or password (user:password@host); credsweep refuses it "
+        "so the password cannot reach logs or reports. Set [smtp] username and password_file");
+  }
   std::unique_ptr<SmtpClient> c(new SmtpClient());
   c->cfg_ = cfg;
   c->from_ = from;
   if (!cfg.username.empty()) {
-    std::string pw;
-    if (!cfg.password_file.empty()) {
-      CS_ASSIGN_OR_RETURN(pw, ReadFile(cfg.password_file));
-      const size_t nl = pw.find_first_of("\r\n");
-      if (nl != std::string::npos) {
-        sodium_memzero(pw.data() + nl, pw.size() - nl);
-        pw.resize(nl);
-      }
-    } else if (const char* env = std::getenv("CREDSWEEP_SMTP_PASSWORD")) {
-      pw = env;
-    }
-    if (pw.empty()) {
-      return Status::InvalidArgument("[smtp] username is set but no password was found: set "
-                                     "[smtp] password_file or env CREDSWEEP_SMTP_PASSWORD");
-    }
-    c->password_ = static_cast<char*>(sodium_malloc(pw.size() + 1));
-    if (c->password_ == nullptr) return Status::Internal("cannot allocate secure memory");
-    std::memcpy(c->password_, pw.c_str(), pw.size() + 1);
-    sodium_memzero(pw.data(), pw.size());
+    Result<SecretBuffer> pw =
+        ReadPassword(cfg.password_file, "CREDSWEEP_SMTP_PASSWORD", "[smtp] password_file");
+    if (!pw.ok()) return pw.status().WithContext("[smtp] username is set");
+    c->password_ = std::move(pw).value();
   }
   GlobalInit();
   c->curl_ = curl_easy_init();
@@ -91,7 +80,6 @@ Result<std::unique_ptr<SmtpClient>> SmtpClient::Create(const SmtpConfig& cfg,
 
 SmtpClient::~SmtpClient() {
   if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
-  if (password_ != nullptr) sodium_free(password_);
 }
 
 std::string SmtpClient::Identity() const {
@@ -124,9 +112,9 @@ Status SmtpClient::Send(const std::string& envelope_from, const std::string& to,
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!cfg_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, cfg_.ca_file.c_str());
-  if (password_ != nullptr) {
+  if (!password_.empty()) {
     curl_easy_setopt(h, CURLOPT_USERNAME, cfg_.username.c_str());
-    curl_easy_setopt(h, CURLOPT_PASSWORD, password_);
+    curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
   }
   curl_easy_setopt(h, CURLOPT_MAIL_FROM, mail_from.c_str());
   curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);

@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/base/secure_memory.h"
 #include "engine/base/status.h"
 #include "engine/config/config.h"
 
@@ -61,7 +62,7 @@ class SmtpClient : public Mailer {
   SmtpClient() = default;
   SmtpConfig cfg_;
   std::string from_;
-  char* password_ = nullptr;  // sodium_malloc'd, NUL-terminated; null without AUTH
+  SecretBuffer password_;  // empty without AUTH
   void* curl_ = nullptr;      // CURL*
 };
 

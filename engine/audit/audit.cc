@@ -96,7 +96,7 @@ Result<FindingsDocument> RunAudit(const Config& cfg, const DirectorySnapshot& sn
 Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySnapshot& snapshot,
                                            std::span<const HashRecord> records,
                                            const CorpusStore* store, int64_t now_unix) {
-  CS_RETURN_IF_ERROR(ValidateExceptions(cfg));
+  CS_RETURN_IF_ERROR(ValidateRuleIds(cfg));
   const bool leak_rule_on = !IsDisabled(cfg, "leaked-password");
   if (leak_rule_on && store == nullptr) {
     // Fail closed: without a store we cannot say "not leaked".
@@ -333,7 +333,8 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   keys.reserve(doc.findings.size());
   for (size_t i = 0; i < doc.findings.size(); ++i) {
     const Finding& f = doc.findings[i];
-    double risk = f.prevalence ? -RiskWeight(f) * static_cast<double>(*f.prevalence) : 0;
+    // The exact count ranks inside this process; outputs only ever see the band.
+    double risk = f.prevalence ? -RiskWeight(f) * static_cast<double>(f.rank_count) : 0;
     keys.push_back({SeverityRank(f.severity), rule_pos.at(f.rule), f.history, risk,
                     f.group.value_or(""), ToLower(f.account), i});
   }

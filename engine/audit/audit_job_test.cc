@@ -92,9 +92,17 @@ TEST_F(AuditJobTest, WritesPrivateJsonAndCsvWithTheFindings) {
   // Leaked: alice (4711) before carol (99), both regular.
   std::vector<std::pair<std::string, uint64_t>> leaked;
   for (const Finding& f : doc->findings) {
-    if (f.rule == "leaked-password") leaked.emplace_back(f.account, f.prevalence.value());
+    if (f.rule == "leaked-password") leaked.emplace_back(f.account, f.rank_count);
   }
   EXPECT_EQ(leaked, (std::vector<std::pair<std::string, uint64_t>>{{"alice", 4711}, {"carol", 99}}));
+  // On disk only the bands: re-read findings.json.
+  Result<FindingsDocument> disk = LoadFindings(out);
+  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
+  for (const Finding& f : disk->findings) {
+    if (f.rule != "leaked-password") continue;
+    EXPECT_EQ(f.rank_count, 0u);
+    EXPECT_EQ(f.prevalence, f.account == "alice" ? PrevalenceBand::k1kTo10k : PrevalenceBand::k10To99);
+  }
   bool admin_shares = false;
   for (const Finding& f : doc->findings) {
     if (f.rule == "admin-shares-password") {
@@ -123,6 +131,9 @@ TEST_F(AuditJobTest, WritesPrivateJsonAndCsvWithTheFindings) {
 
   // No hash of the fixture anywhere in the output folder, in either case.
   std::string all = ReadFile(out + "/findings.json").value() + csv;
+  // Nor an exact breach count: only bands leave the process.
+  EXPECT_EQ(all.find("4711"), std::string::npos);
+  EXPECT_NE(all.find("1 k–10 k"), std::string::npos);
   for (const char* pw : {"Summer2024!", "Password1", "shared-one", "x"}) {
     std::string h = Hex(pw);
     EXPECT_EQ(all.find(h), std::string::npos);

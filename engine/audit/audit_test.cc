@@ -277,11 +277,16 @@ TEST(AuditTest, LeakedEmptyLmAndHistoryUseOneBatch) {
   }
   ASSERT_EQ(leaked.size(), 2u);
   EXPECT_FALSE(leaked[0]->history);
-  EXPECT_EQ(leaked[0]->prevalence.value(), 120u);
+  // The band goes out; the exact count stays for ranking inside the process (issue 8).
+  EXPECT_EQ(leaked[0]->prevalence.value(), PrevalenceBand::k100To999);
+  EXPECT_EQ(leaked[0]->rank_count, 120u);
+  EXPECT_NE(leaked[0]->detail.find("100–999 times"), std::string::npos) << leaked[0]->detail;
+  EXPECT_EQ(leaked[0]->detail.find("120"), std::string::npos) << leaked[0]->detail;
   EXPECT_EQ(leaked[0]->requirement, "S12");
   EXPECT_EQ(leaked[0]->severity, "critical");
   EXPECT_TRUE(leaked[1]->history);
-  EXPECT_EQ(leaked[1]->prevalence.value(), 5000u);
+  EXPECT_EQ(leaked[1]->prevalence.value(), PrevalenceBand::k1kTo10k);
+  EXPECT_EQ(leaked[1]->detail.find("5000"), std::string::npos) << leaked[1]->detail;
   EXPECT_EQ(doc->run.hashes_loaded, 6u);
   EXPECT_EQ(doc->run.hashes_unmatched, 1u);
   EXPECT_EQ(doc->run.accounts_checked, 4u);
@@ -711,7 +716,8 @@ TEST(FindingsCsvTest, BomHeaderQuotingAndFormulaGuard) {
   f.display_name = "=HYPERLINK(\"http://evil\")";
   f.mail = "@mail";
   f.detail = "line1\nline2";
-  f.prevalence = 7;
+  f.prevalence = PrevalenceBand::k1To9;
+  f.rank_count = 7;  // never written
   doc.findings.push_back(f);
   std::string csv = FindingsToCsv(doc);
   ASSERT_EQ(csv.rfind("\xEF\xBB\xBF", 0), 0u);
@@ -721,7 +727,7 @@ TEST(FindingsCsvTest, BomHeaderQuotingAndFormulaGuard) {
             "explanation");
   EXPECT_THAT(csv, HasSubstr("stale-account,K5,low,bob,\"CN=Bob \"\"B\"\",OU=Staff,DC=x\","
                              "\"'=HYPERLINK(\"\"http://evil\"\")\",'@mail,true,regular,"
-                             "\"line1\nline2\",7,,false,false,,,,\r\n"));
+                             "\"line1\nline2\",1–9,,false,false,,,,\r\n"));
   EXPECT_EQ(CsvCell("-1+2"), "'-1+2");
   EXPECT_EQ(CsvCell("+47 1234"), "'+47 1234");
   EXPECT_EQ(CsvCell("plain"), "plain");

@@ -35,7 +35,7 @@ std::string FindingsToCsv(const FindingsDocument& doc) {
   for (const Finding& f : doc.findings) {
     row({f.rule, f.requirement, f.severity, f.account, f.dn, f.display_name, f.mail,
          f.enabled ? "true" : "false", AccountClassName(f.account_class), f.detail,
-         f.prevalence ? std::to_string(*f.prevalence) : "", f.group.value_or(""),
+         f.prevalence ? PrevalenceBandLabel(*f.prevalence) : "", f.group.value_or(""),
          f.history ? "true" : "false", f.waived ? "true" : "false", f.waiver_reason,
          f.waiver_approved_by, f.waiver_expires, f.explanation});
   }

@@ -7,8 +7,8 @@
 // quote so a crafted displayName cannot run as a formula.
 //
 // Columns: rule, requirement, severity, account, dn, display_name, mail, enabled, class,
-// detail, prevalence, group, history, waived, waiver_reason, waiver_approved_by,
-// waiver_expires, explanation.
+// detail, prevalence (a band such as "1 k–10 k", never the exact count: prevalence.h), group,
+// history, waived, waiver_reason, waiver_approved_by, waiver_expires, explanation.
 #pragma once
 
 #include <string>

@@ -38,9 +38,11 @@ void LeakedPassword(const RuleSpec& rule, const AuditFacts& facts, std::vector<F
     if (f.leaked_count) {
       Finding x = MakeFinding(
           rule, f,
-          "The current password appears " + Plural(*f.leaked_count, "time", "times") +
-              " in breach corpora; attackers try such passwords first.");
-      x.prevalence = *f.leaked_count;
+          std::string("The current password appears ") +
+              PrevalenceBandLabel(PrevalenceBandOf(*f.leaked_count)) +
+              " times in breach corpora; attackers try such passwords first.");
+      x.prevalence = PrevalenceBandOf(*f.leaked_count);
+      x.rank_count = *f.leaked_count;
       out->push_back(std::move(x));
     }
     if (f.history_leaked > 0) {
@@ -48,9 +50,10 @@ void LeakedPassword(const RuleSpec& rule, const AuditFacts& facts, std::vector<F
           rule, f,
           Plural(f.history_leaked, "previous password", "previous passwords") +
               " of this account appear in breach corpora (up to " +
-              Plural(f.history_max_count, "time", "times") +
-              "); the user may return to it or use it elsewhere.");
-      x.prevalence = f.history_max_count;
+              PrevalenceBandLabel(PrevalenceBandOf(f.history_max_count)) +
+              " times); the user may return to it or use it elsewhere.");
+      x.prevalence = PrevalenceBandOf(f.history_max_count);
+      x.rank_count = f.history_max_count;
       x.history = true;
       out->push_back(std::move(x));
     }

@@ -15,7 +15,7 @@ std::string KnownRules() {
 
 }  // namespace
 
-Status ValidateExceptions(const Config& cfg) {
+Status ValidateRuleIds(const Config& cfg) {
   for (const ExceptionEntry& e : cfg.exceptions) {
     if (FindRule(e.rule) == nullptr) {
       return Status::InvalidArgument(cfg.origin + ":" + std::to_string(e.line) +
@@ -27,12 +27,17 @@ Status ValidateExceptions(const Config& cfg) {
                                      ": [[exceptions]] expires: not a date YYYY-MM-DD");
     }
   }
-  for (const std::string& id : cfg.rules.disabled) {
-    if (FindRule(id) == nullptr) {
-      return Status::InvalidArgument(cfg.origin + ":" +
-                                     std::to_string(cfg.LineOf("[rules] disabled")) +
-                                     ": [rules] disabled: unknown rule id '" + id +
-                                     "' (known: " + KnownRules() + ")");
+  const std::pair<const char*, const std::vector<std::string>*> lists[] = {
+      {"[rules] disabled", &cfg.rules.disabled},
+      {"[remediation] force_rules", &cfg.remediation.force_rules},
+  };
+  for (const auto& [key, ids] : lists) {
+    for (const std::string& id : *ids) {
+      if (FindRule(id) == nullptr) {
+        return Status::InvalidArgument(cfg.origin + ":" + std::to_string(cfg.LineOf(key)) + ": " +
+                                       key + ": unknown rule id '" + id + "' (known: " +
+                                       KnownRules() + ")");
+      }
     }
   }
   return Status::Ok();

@@ -16,8 +16,11 @@
 
 namespace credsweep {
 
-// kInvalidArgument "FILE:LINE: [[exceptions]] rule: unknown rule id" for an id not in rules.h.
-[[nodiscard]] Status ValidateExceptions(const Config& cfg);
+// Every rule id the config names — [[exceptions]] rule, [rules] disabled and [remediation]
+// force_rules — must be in the rule table (rules.h AllRules, so rules added there are known
+// here without a second list). kInvalidArgument "FILE:LINE: [section] key: unknown rule id
+// 'X' (known: ...)" otherwise: a typo in force_rules would silently force nothing.
+[[nodiscard]] Status ValidateRuleIds(const Config& cfg);
 // Marks waived findings (see above). Entries must have passed ValidateExceptions.
 void ApplyExceptions(const std::vector<ExceptionEntry>& exceptions, int64_t now_unix,
                      std::vector<Finding>* findings);

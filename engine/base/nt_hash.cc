@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "engine/base/hex.h"
+
 namespace credsweep {
 namespace {
 
@@ -24,6 +26,7 @@ void Md4Block(uint32_t state[4], const uint8_t block[64]) {
   uint32_t x[16];
   for (int i = 0; i < 16; ++i) x[i] = LoadLe32(block + 4 * i);
   Md4Compress(state, x);
+  sodium_memzero(x, sizeof x);  // the block may be (UTF-16 of) a password
 }
 
 }  // namespace
@@ -119,6 +122,7 @@ std::array<uint8_t, 16> Md4(std::string_view bytes) {
   for (int i = 0; i < 8; ++i) tail[tail_len - 8 + i] = static_cast<uint8_t>(bits >> (8 * i));
   Md4Block(state, tail);
   if (tail_len == 128) Md4Block(state, tail + 64);
+  sodium_memzero(tail, sizeof tail);
 
   std::array<uint8_t, 16> out;
   for (int w = 0; w < 4; ++w) {
@@ -168,26 +172,8 @@ Result<NtHash> NtHashOfUtf8(std::string_view password) {
 }
 
 std::optional<NtHash> ParseNtHashHex(std::string_view hex) {
-  if (hex.size() != 32) return std::nullopt;
   NtHash h;
-  for (size_t i = 0; i < 16; ++i) {
-    int v = 0;
-    for (int k = 0; k < 2; ++k) {
-      char c = hex[2 * i + k];
-      int d;
-      if (c >= '0' && c <= '9') {
-        d = c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        d = c - 'a' + 10;
-      } else if (c >= 'A' && c <= 'F') {
-        d = c - 'A' + 10;
-      } else {
-        return std::nullopt;
-      }
-      v = v * 16 + d;
-    }
-    h[i] = static_cast<uint8_t>(v);
-  }
+  if (!HexDecodeExact(hex, h.data(), h.size())) return std::nullopt;
   return h;
 }
 

@@ -20,6 +20,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "engine/base/secure_memory.h"
+
 namespace credsweep {
 
 template <typename T>
@@ -28,10 +30,10 @@ class SecureArray {
 
  public:
   SecureArray() = default;
-  // sodium_init() must precede sodium_malloc (it learns the page size); it is idempotent.
+  // InitSodium must precede sodium_malloc (it learns the page size); it is idempotent.
   explicit SecureArray(size_t n)
-      : n_(n), p_(n && sodium_init() >= 0 ? static_cast<T*>(sodium_allocarray(n, sizeof(T)))
-                                          : nullptr) {}
+      : n_(n), p_(n && InitSodium().ok() ? static_cast<T*>(sodium_allocarray(n, sizeof(T)))
+                                         : nullptr) {}
   ~SecureArray() { Reset(); }
   SecureArray(SecureArray&& o) noexcept
       : n_(std::exchange(o.n_, 0)), p_(std::exchange(o.p_, nullptr)) {}

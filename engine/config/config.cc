@@ -361,6 +361,13 @@ class Parser {
                {{"url",
                  [&](N v, K k) -> Status {
                    CS_RETURN_IF_ERROR(String(v, k, &s.url));
+                   if (UrlHasUserInfo(s.url)) {
+                     // Never echo it: the part before '@' may be a password.
+                     return Where(v.source(), k,
+                                  "holds a user name or password (user:password@host), which "
+                                  "would end up in logs and reports; put the user in [smtp] "
+                                  "username and the password in [smtp] password_file");
+                   }
                    if (s.url.rfind("smtp://", 0) != 0 && s.url.rfind("smtps://", 0) != 0) {
                      return Where(v.source(), k, "must start with smtp:// or smtps://, got \"" + s.url + "\"");
                    }
@@ -429,6 +436,14 @@ class Parser {
 Result<Config> ParseConfig(const std::string& text, const std::string& origin,
                            const std::string& base_dir) {
   return Parser(origin, base_dir).Parse(text);
+}
+
+bool UrlHasUserInfo(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  const std::string_view rest = url.substr(scheme_end + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  return authority.find('@') != std::string_view::npos;
 }
 
 Result<Config> LoadConfig(const std::string& path) {

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/base/status.h"
@@ -167,6 +168,10 @@ struct Config {
 
 // Parses a TOML config file; see the failure policy above.
 Result<Config> LoadConfig(const std::string& path);
+
+// True when a "scheme://authority/..." URL carries userinfo ("user@" or "user:password@").
+// [smtp] url with userinfo is refused: a password there would reach logs and reports.
+bool UrlHasUserInfo(std::string_view url);
 // Parses TOML text; `origin` names it in errors and relative paths resolve against `base_dir`.
 Result<Config> ParseConfig(const std::string& text, const std::string& origin,
                            const std::string& base_dir);

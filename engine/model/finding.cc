@@ -1,9 +1,8 @@
 #include "engine/model/finding.h"
 
-#include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "engine/base/file_util.h"
 
 namespace credsweep {
 namespace {
@@ -11,7 +10,10 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kFormat = "credsweep-findings";
-constexpr int kVersion = 1;
+// Version 2: "prevalence" is a band label (prevalence.h). Version 1 files (an exact count)
+// are still read; their count is turned into its band on the way in.
+constexpr int kVersion = 2;
+constexpr int kOldestReadable = 1;
 
 json SummaryToJson(const AccountSummary& a) {
   return json{{"account", a.account},
@@ -41,7 +43,7 @@ json FindingToJson(const Finding& f) {
          {"explanation", f.explanation},
          {"history", f.history},
          {"waived", f.waived}};
-  if (f.prevalence) j["prevalence"] = *f.prevalence;
+  if (f.prevalence) j["prevalence"] = PrevalenceBandLabel(*f.prevalence);
   if (f.group) j["group"] = *f.group;
   if (f.waived) {
     j["waiver"] = {{"reason", f.waiver_reason},
@@ -188,7 +190,8 @@ std::string FindingsToJson(const FindingsDocument& doc) {
   for (const auto& a : doc.accounts) out["accounts"].push_back(SummaryToJson(a));
   out["findings"] = json::array();
   for (const auto& f : doc.findings) out["findings"].push_back(FindingToJson(f));
-  return out.dump(2) + "\n";
+  // replace: a directory value that is not UTF-8 becomes U+FFFD instead of an exception.
+  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::string& origin) {
@@ -200,8 +203,9 @@ Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::st
   int version = 0;
   CS_RETURN_IF_ERROR(Get(j, "format", &format, origin));
   CS_RETURN_IF_ERROR(Get(j, "version", &version, origin));
-  if (format != kFormat || version != kVersion) {
+  if (format != kFormat || version < kOldestReadable || version > kVersion) {
     return Status::InvalidArgument(origin + ": not a credsweep findings file of version " +
+                                   std::to_string(kOldestReadable) + " to " +
                                    std::to_string(kVersion));
   }
   FindingsDocument doc;
@@ -232,7 +236,10 @@ Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::st
   }
   if (run.contains("skipped_entries") && run["skipped_entries"].is_array()) {
     for (const auto& s : run["skipped_entries"]) {
-      doc.run.skipped_entries.emplace_back(s.value("dn", ""), s.value("reason", ""));
+      std::string dn, reason;
+      GetOpt(s, "dn", &dn);
+      GetOpt(s, "reason", &reason);
+      doc.run.skipped_entries.emplace_back(std::move(dn), std::move(reason));
     }
   }
   if (run.contains("counts") && run["counts"].is_object()) {
@@ -252,7 +259,9 @@ Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::st
       GetOpt(a, "enabled", &s.enabled);
       std::string cls = "regular";
       GetOpt(a, "class", &cls);
-      CS_ASSIGN_OR_RETURN(s.account_class, ParseAccountClass(cls));
+      Result<AccountClass> ac = ParseAccountClass(cls);
+      if (!ac.ok()) return Status::InvalidArgument(where + ": " + ac.status().message());
+      s.account_class = *ac;
       GetOpt(a, "classes", &s.classes);
       GetOpt(a, "smartcard_required", &s.smartcard_required);
       GetOpt(a, "owner_mail", &s.owner_mail);
@@ -278,13 +287,22 @@ Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::st
     GetOpt(fj, "enabled", &f.enabled);
     std::string cls = "regular";
     GetOpt(fj, "class", &cls);
-    CS_ASSIGN_OR_RETURN(f.account_class, ParseAccountClass(cls));
+    Result<AccountClass> ac = ParseAccountClass(cls);
+    if (!ac.ok()) return Status::InvalidArgument(where + ": " + ac.status().message());
+    f.account_class = *ac;
     GetOpt(fj, "detail", &f.detail);
     GetOpt(fj, "explanation", &f.explanation);
     GetOpt(fj, "history", &f.history);
     GetOpt(fj, "waived", &f.waived);
-    if (fj.contains("prevalence") && fj["prevalence"].is_number()) {
-      f.prevalence = fj["prevalence"].get<uint64_t>();
+    if (auto p = fj.find("prevalence"); p != fj.end() && !p->is_null()) {
+      std::optional<PrevalenceBand> band;
+      if (p->is_string()) band = ParsePrevalenceBand(p->get<std::string>());
+      if (version == 1 && p->is_number_unsigned()) band = PrevalenceBandOf(p->get<uint64_t>());
+      if (!band) {
+        return Status::InvalidArgument(where + ": field 'prevalence' is not a prevalence band "
+                                               "such as \"1 k–10 k\"; re-run `credsweep audit`");
+      }
+      f.prevalence = band;
     }
     if (fj.contains("group") && fj["group"].is_string()) f.group = fj["group"].get<std::string>();
     if (fj.contains("waiver") && fj["waiver"].is_object()) {
@@ -299,13 +317,11 @@ Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::st
 
 Result<FindingsDocument> LoadFindings(const std::string& dir) {
   const std::string path = dir + "/findings.json";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  Result<std::string> text = ReadFile(path);
+  if (!text.ok()) {
     return Status::NotFound(path + ": cannot open; run `credsweep audit --out " + dir + "` first");
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return FindingsFromJson(ss.str(), path);
+  return FindingsFromJson(*text, path);
 }
 
 }  // namespace credsweep

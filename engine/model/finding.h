@@ -3,11 +3,16 @@
 // `credsweep audit` writes DIR/findings.json (and findings.csv); every later step reads only
 // that file, never the directory snapshot, so a dry run can be reviewed before `--apply`.
 // A finding never holds a password or hash: `detail` is human text about the account,
-// `prevalence` is the corpus count, `group` labels a set of accounts sharing one password.
+// `prevalence` is the corpus count as a band (prevalence.h: never the exact count), `group`
+// labels a set of accounts sharing one password.
+//
+// Reading is defensive: findings.json is input that a person or another tool may have
+// edited, so any malformed content (not JSON, wrong types, missing fields, a band that is not
+// one of ours) is kInvalidArgument naming the file and the field — never an exception.
 //
 // findings.json:
 // {
-//   "format": "credsweep-findings", "version": 1,
+//   "format": "credsweep-findings", "version": 2,   (1 is still read: see prevalence below)
 //   "run": { "id", "started_at", "finished_at" (UTC ISO-8601 "2026-11-22T13:20:00Z"),
 //            "directory", "flavor" ("ad"|"openldap"), "store",
 //            "corpus_sources": [ {"name","version","lines","imported_at"} ],
@@ -30,6 +35,7 @@
 #include <vector>
 
 #include "engine/base/status.h"
+#include "engine/model/prevalence.h"
 
 namespace credsweep {
 
@@ -67,7 +73,12 @@ struct Finding {
   AccountClass account_class = AccountClass::kRegular;
   std::string detail;                  // one human sentence; never a hash or password
   std::string explanation;             // the rule's one-line explanation for a non-expert
-  std::optional<uint64_t> prevalence;  // leaked-password: corpus count
+  // leaked-password: how often the corpus saw the hash, as a band ("1 k–10 k"). Version 1
+  // files held the exact count; reading one turns it into its band.
+  std::optional<PrevalenceBand> prevalence;
+  // The exact corpus count, for ranking inside the audit process only. Never serialised
+  // (findings.json, CSV, reports); 0 after reading findings.json.
+  uint64_t rank_count = 0;
   std::optional<std::string> group;    // shared-password / admin-shares-password: group label
   bool history = false;                // found on a password-history hash, not the current one
   // Exceptions register ([[exceptions]] in the config): a waived finding is kept and marked.

@@ -2,20 +2,21 @@
 
 #include <fcntl.h>
 #include <sodium.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <vector>
 
+#include "engine/base/file_lock.h"
 #include "engine/base/file_util.h"
 #include "engine/base/hex.h"
+#include "engine/base/secure_memory.h"
 #include "engine/base/time_util.h"
 
 namespace credsweep {
@@ -31,20 +32,9 @@ constexpr char kKeyVersion[] = "v1";
 constexpr char kSecretTag[] = "ed25519-secret";
 constexpr char kPublicTag[] = "ed25519-public";
 
-Status InitSodium() {
-  static const int rc = sodium_init();  // thread-safe, idempotent; <0 only if no entropy source
-  if (rc < 0) return Status::Internal("libsodium failed to initialise");
-  return Status::Ok();
-}
-
-
 // Exactly `len` bytes from lowercase or uppercase hex; false on anything else.
-bool FromHex(const std::string& hex, uint8_t* out, size_t len) {
-  if (hex.size() != len * 2) return false;
-  size_t got = 0;
-  const char* end = nullptr;
-  if (sodium_hex2bin(out, len, hex.data(), hex.size(), nullptr, &got, &end) != 0) return false;
-  return got == len && end == hex.data() + hex.size();
+bool FromHex(std::string_view hex, uint8_t* out, size_t len) {
+  return HexDecodeExact(hex, out, len);
 }
 
 // The one serialisation used for hashing and for writing lines (see the header).
@@ -63,11 +53,17 @@ std::array<uint8_t, 32> EntryHash(const std::array<uint8_t, 32>& prev, const std
   return out;
 }
 
-std::vector<std::string> SplitSpaces(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> out;
-  std::string tok;
-  while (in >> tok) out.push_back(tok);
+// Whitespace-separated tokens as views into `s` (no copies: `s` may be a secret key file).
+std::vector<std::string_view> SplitSpaces(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    size_t j = i;
+    while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j]))) ++j;
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j;
+  }
   return out;
 }
 
@@ -172,55 +168,6 @@ std::array<uint8_t, 32> GenesisRaw(const std::array<uint8_t, 32>& pk) {
   return out;
 }
 
-Status WriteAll(int fd, const std::string& data, const std::string& path) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno("cannot write " + path, errno);
-    }
-    off += static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
-
-// Creates `path` exclusively with `mode` and writes `text`, fsynced.
-Status CreateExclusive(const std::string& path, const std::string& text, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return Status::FailedPrecondition(path + " already exists; refusing to overwrite a key");
-    }
-    return Status::FromErrno("cannot create " + path, errno);
-  }
-  ::fchmod(fd, mode);
-  Status s = WriteAll(fd, text, path);
-  if (s.ok() && ::fsync(fd) != 0) s = Status::FromErrno("cannot flush " + path, errno);
-  ::close(fd);
-  if (!s.ok()) ::unlink(path.c_str());
-  return s;
-}
-
-class FdLock {
- public:
-  explicit FdLock(int fd) : fd_(fd) {}
-  ~FdLock() {
-    if (locked_) ::flock(fd_, LOCK_UN);
-  }
-  Status Lock(const std::string& path) {
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) return Status::FromErrno("cannot lock " + path, errno);
-    }
-    locked_ = true;
-    return Status::Ok();
-  }
-
- private:
-  int fd_;
-  bool locked_ = false;
-};
-
 }  // namespace
 
 // ---- keys -------------------------------------------------------------------------------------
@@ -241,30 +188,19 @@ Result<std::unique_ptr<LogSigningKey>> LogSigningKey::Generate() {
 }
 
 Result<std::unique_ptr<LogSigningKey>> LogSigningKey::Load(const std::string& path) {
-  CS_RETURN_IF_ERROR(InitSodium());
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return Status::FromErrno("cannot open signing key " + path, errno);
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Status::FailedPrecondition("signing key " + path + " is readable by others (mode " +
-                                      mode + "); run chmod 600 on it");
-  }
-  CS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  std::vector<std::string> tok = SplitSpaces(text);
-  sodium_memzero(text.data(), text.size());
+  // Straight from the file into secure memory (owner and mode checked first); the tokens are
+  // views into that buffer, so no copy of the key text exists anywhere else.
+  CS_ASSIGN_OR_RETURN(const SecretBuffer text, ReadSecret(path, "signing key"));
+  const std::vector<std::string_view> tok = SplitSpaces(text.view());
   const std::string bad = path + " is not a credsweep signing key (expected the secret key file "
                                  "written by `credsweep log keygen`)";
   if (tok.size() != 4 || tok[0] != kKeyMagic || tok[1] != kKeyVersion || tok[2] != kSecretTag) {
-    for (auto& t : tok) sodium_memzero(t.data(), t.size());
     return Status::InvalidArgument(bad);
   }
   std::unique_ptr<LogSigningKey> key(new LogSigningKey());
   key->sk_ = static_cast<uint8_t*>(sodium_malloc(crypto_sign_SECRETKEYBYTES));
   if (key->sk_ == nullptr) return Status::Internal("cannot allocate secure memory for a key");
-  const bool parsed = FromHex(tok[3], key->sk_, crypto_sign_SECRETKEYBYTES);
-  for (auto& t : tok) sodium_memzero(t.data(), t.size());
-  if (!parsed) return Status::InvalidArgument(bad);
+  if (!FromHex(tok[3], key->sk_, crypto_sign_SECRETKEYBYTES)) return Status::InvalidArgument(bad);
   // libsodium's secret key is seed || public key: re-derive to catch a damaged file.
   std::array<uint8_t, 32> pk{};
   uint8_t* check = static_cast<uint8_t*>(sodium_malloc(crypto_sign_SECRETKEYBYTES));
@@ -298,8 +234,8 @@ std::array<uint8_t, 64> LogSigningKey::Sign(const uint8_t* msg, size_t len) cons
 Result<std::array<uint8_t, 32>> LoadLogPublicKey(const std::string& path) {
   CS_RETURN_IF_ERROR(InitSodium());
   CS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  std::vector<std::string> tok = SplitSpaces(text);
-  std::string hex;
+  std::vector<std::string_view> tok = SplitSpaces(text);
+  std::string_view hex;
   if (tok.size() == 4 && tok[0] == kKeyMagic && tok[1] == kKeyVersion && tok[2] == kPublicTag) {
     hex = tok[3];
   } else if (tok.size() == 1) {
@@ -323,15 +259,14 @@ Result<std::string> GenerateLogKeyFiles(const std::string& keyfile) {
   }
   CS_ASSIGN_OR_RETURN(std::unique_ptr<LogSigningKey> key, LogSigningKey::Generate());
   std::string secret = key->SecretKeyFileText();
-  Status s = CreateExclusive(keyfile, secret, 0600);
+  Status s = CreateFileExclusive(keyfile, secret, 0600);
   sodium_memzero(secret.data(), secret.size());
   CS_RETURN_IF_ERROR(s);
-  Status p = CreateExclusive(pubfile, key->PublicKeyFileText(), 0644);
+  Status p = CreateFileExclusive(pubfile, key->PublicKeyFileText(), 0644);
   if (!p.ok()) {
     ::unlink(keyfile.c_str());  // a secret without its public half would be useless
     return p;
   }
-  CS_RETURN_IF_ERROR(SyncDir(DirName(keyfile)));
   return key->PublicKeyHex();
 }
 
@@ -359,21 +294,12 @@ Result<std::unique_ptr<ActionLog>> ActionLog::Open(const std::string& path,
                                                    LogActor actor) {
   CS_RETURN_IF_ERROR(InitSodium());
   if (key == nullptr) return Status::InvalidArgument("action log " + path + ": no signing key");
-  const std::string dir = DirName(path);
-  CS_RETURN_IF_ERROR(MakeDirs(dir));
+  CS_RETURN_IF_ERROR(MakeDirs(DirName(path)));
+  Result<int> opened = OpenNoFollow(path, O_RDWR | O_APPEND, 0600);
+  if (!opened.ok()) return opened.status().WithContext("action log");
+  const int fd = *opened;
   struct stat st;
-  const bool existed = ::stat(path.c_str(), &st) == 0;
-  int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno("cannot open action log " + path, errno);
   if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) ::fchmod(fd, 0600);
-  if (!existed) {
-    // The new file's directory entry must be durable too, or a crash could lose the whole log.
-    Status s = SyncDir(dir);
-    if (!s.ok()) {
-      ::close(fd);
-      return s;
-    }
-  }
   return std::unique_ptr<ActionLog>(new ActionLog(path, fd, std::move(key), std::move(actor)));
 }
 
@@ -408,15 +334,13 @@ Result<ActionLog::Tail> ActionLog::ReadTailLocked() {
 }
 
 Status ActionLog::CheckTail() {
-  FdLock lock(fd_);
-  CS_RETURN_IF_ERROR(lock.Lock(path_));
+  CS_ASSIGN_OR_RETURN(FileLock lock, FileLock::LockDescriptor(fd_, path_, LockWait::kYes));
   return ReadTailLocked().status();
 }
 
 Result<AppendedEntry> ActionLog::Append(const ActionRecord& record,
                                         std::optional<int64_t> now_unix) {
-  FdLock lock(fd_);
-  CS_RETURN_IF_ERROR(lock.Lock(path_));
+  CS_ASSIGN_OR_RETURN(FileLock lock, FileLock::LockDescriptor(fd_, path_, LockWait::kYes));
 
   // Continue the chain from the tail, which must verify against our own key.
   CS_ASSIGN_OR_RETURN(Tail tail, ReadTailLocked());
@@ -442,7 +366,7 @@ Result<AppendedEntry> ActionLog::Append(const ActionRecord& record,
   j["sig"] = HexEncode(sig.data(), sig.size());
   const std::string line = Dump(j) + "\n";
 
-  CS_RETURN_IF_ERROR(WriteAll(fd_, line, path_));
+  CS_RETURN_IF_ERROR(WriteAll(fd_, line.data(), line.size(), path_));
   if (::fdatasync(fd_) != 0) return Status::FromErrno("cannot flush action log " + path_, errno);
   return AppendedEntry{seq, j["hash"].get<std::string>()};
 }
@@ -463,9 +387,9 @@ Result<VerifyReport> VerifyActionLog(const std::string& path, const std::array<u
 
 VerifyReport VerifyActionLogText(const std::string& text, const std::array<uint8_t, 32>& pk,
                                  const VerifyOptions& options) {
-  if (sodium_init() < 0) {
+  if (Status s = InitSodium(); !s.ok()) {
     VerifyReport bad;
-    bad.problem = "libsodium failed to initialise";
+    bad.problem = s.message();
     return bad;
   }
   VerifyReport r;

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <algorithm>
 
+#include "engine/base/hex.h"
+
 namespace credsweep {
 namespace {
 
@@ -20,14 +22,45 @@ size_t Utf8SeqLen(unsigned char c) {
   return 1;
 }
 
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 }  // namespace
+
+std::string SanitizeMailValue(std::string_view v) {
+  static constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+  std::string out;
+  out.reserve(v.size());
+  size_t i = 0;
+  while (i < v.size()) {
+    const auto b = static_cast<unsigned char>(v[i]);
+    if (b < 0x20 || b == 0x7F) {
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    if (b < 0x80) {
+      out += static_cast<char>(b);
+      ++i;
+      continue;
+    }
+    // A multi-byte sequence: decode just enough to recognise C1 and U+2028/U+2029, and
+    // refuse malformed sequences (so a stray byte cannot swallow a following newline).
+    const size_t len = Utf8SeqLen(b);
+    bool ok = len > 1 && i + len <= v.size();
+    uint32_t cp = len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
+    for (size_t k = 1; ok && k < len; ++k) {
+      const auto c = static_cast<unsigned char>(v[i + k]);
+      ok = (c & 0xC0) == 0x80;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    if (!ok || (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029) {
+      out += kReplacement;
+      i += ok ? len : 1;
+      continue;
+    }
+    out.append(v.substr(i, len));
+    i += len;
+  }
+  return out;
+}
 
 std::string Rfc5322Date(int64_t unix_seconds) {
   static const char* const kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -121,9 +154,9 @@ std::string DecodeQuotedPrintable(const std::string& qp) {
       ++i;
     } else if (qp[i] == '=' && i + 2 < qp.size() && qp[i + 1] == '\r' && qp[i + 2] == '\n') {
       i += 2;  // soft line break
-    } else if (qp[i] == '=' && i + 2 < qp.size() && HexVal(qp[i + 1]) >= 0 &&
-               HexVal(qp[i + 2]) >= 0) {
-      out += static_cast<char>(HexVal(qp[i + 1]) * 16 + HexVal(qp[i + 2]));
+    } else if (qp[i] == '=' && i + 2 < qp.size() && HexDigitValue(qp[i + 1]) >= 0 &&
+               HexDigitValue(qp[i + 2]) >= 0) {
+      out += static_cast<char>(HexDigitValue(qp[i + 1]) * 16 + HexDigitValue(qp[i + 2]));
       i += 2;
     } else {
       out += qp[i];

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace credsweep {
 
@@ -25,5 +26,12 @@ std::string EncodeQuotedPrintable(const std::string& text);
 
 // Inverse of EncodeQuotedPrintable (for tests and for reading the outbox).
 std::string DecodeQuotedPrintable(const std::string& qp);
+
+// A directory value (account name, DN, display name) made safe to put into a mail: every
+// control character — C0 (CR, LF, TAB, ESC, ...), DEL, C1 (U+0080..U+009F, e.g. NEL) and the
+// Unicode line/paragraph separators U+2028/U+2029 — becomes U+FFFD, so a crafted value can
+// neither add lines (a fake "What to do:") nor hide text with terminal escapes. Invalid UTF-8
+// bytes become U+FFFD too. Everything else is kept as is.
+std::string SanitizeMailValue(std::string_view value);
 
 }  // namespace credsweep

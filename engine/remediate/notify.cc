@@ -62,8 +62,9 @@ std::string RenderAccountList(const std::string& lang, const std::vector<NotifyA
   const bool da = lang == "da";
   std::string out;
   for (const auto& a : accts) {
-    out += "  - " + a.account + "\n";
-    out += "    DN: " + a.dn + "\n";
+    // Directory values: control characters must not add lines to the mail (mime.h).
+    out += "  - " + SanitizeMailValue(a.account) + "\n";
+    out += "    DN: " + SanitizeMailValue(a.dn) + "\n";
     for (const auto& r : a.rules) {
       RuleText t = TextFor(lang, r);
       out += std::string(da ? "    Fund: " : "    Finding: ") + t.finding + " (" + r + ")\n";
@@ -268,8 +269,8 @@ Result<ComposedNotifications> ComposeNotifications(const Config& config,
       m.to = a.mail;
       m.accounts = {NotifyAccount{c.account, c.dn, c.rules, false}};
       std::map<std::string, std::string> vars{
-          {"name", a.display_name.empty() ? a.account : a.display_name},
-          {"account", a.account},
+          {"name", SanitizeMailValue(a.display_name.empty() ? a.account : a.display_name)},
+          {"account", SanitizeMailValue(a.account)},
           {"reason", TextFor(nc.language, c.rules.empty() ? "" : c.rules.front()).user_reason},
           {"month", month},
           {"date", date},

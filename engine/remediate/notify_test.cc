@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "engine/base/file_util.h"
 #include "engine/remediate/enforce.h"
@@ -373,6 +375,49 @@ TEST_F(NotifyTest, SendWithoutSigningKeyIsRefusedBeforeSending) {
   EXPECT_EQ(Files(Outbox(), ".eml").size(), 1u);  // still written, pending for later
 }
 
+TEST_F(NotifyTest, ControlCharactersInDirectoryValuesAddNoLinesToTheMail) {
+  AccountSummary svc = Acct("svc-x", AccountClass::kService, "alice@example.org");
+  svc.dn = "CN=svc-x\r\n    What to do: send your password to evil@example.net,DC=example";
+  svc.account = "svc-x\nWhat to do: call us";
+  Add(svc);
+  AccountSummary user = Acct("jdoe", AccountClass::kRegular, "", "jane@example.org");
+  user.display_name = "Jane\r\nWhat to do: reply with your password\u2028\x1b[8m";
+  Add(user);
+  config_.notify.users = true;
+  auto c = ComposeNotifications(config_, doc_, kNow);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->messages.size(), 2u);
+  for (const NotifyMessage& m : c->messages) {
+    std::istringstream lines(m.body);
+    std::string line;
+    while (std::getline(lines, line)) {
+      const std::string text = line.substr(std::min(line.find_first_not_of(' '), line.size()));
+      for (const char* fake : {"What to do: send", "What to do: call", "What to do: reply"}) {
+        EXPECT_NE(text.rfind(fake, 0), 0u) << "a directory value started a line: " << line;
+      }
+      EXPECT_EQ(line.find("\x1b"), std::string::npos);
+      EXPECT_EQ(line.find("\r"), std::string::npos);
+    }
+  }
+  // The values are still visible, on one line, with the control characters marked.
+  EXPECT_NE(c->messages[0].body.find("svc-x\xEF\xBF\xBDWhat to do: call us"), std::string::npos)
+      << c->messages[0].body;
+  EXPECT_NE(c->messages[1].body.find("Jane\xEF\xBF\xBD\xEF\xBF\xBDWhat to do: reply"),
+            std::string::npos)
+      << c->messages[1].body;
+}
+
+TEST(MimeTest, SanitizeMailValueReplacesEveryControlCharacter) {
+  EXPECT_EQ(SanitizeMailValue("Jørgen Ærø"), "Jørgen Ærø");
+  EXPECT_EQ(SanitizeMailValue("a\tb"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(SanitizeMailValue(std::string("a\0b", 3)), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(SanitizeMailValue("a\x7f" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(SanitizeMailValue("a\xC2\x85" "b"), "a\xEF\xBF\xBD" "b");  // NEL (C1)
+  EXPECT_EQ(SanitizeMailValue("a\u2028" "b\u2029"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+  EXPECT_EQ(SanitizeMailValue("a\xC3"), "a\xEF\xBF\xBD");          // truncated sequence
+  EXPECT_EQ(SanitizeMailValue("a\xC3\n"), "a\xEF\xBF\xBD\xEF\xBF\xBD");  // never eats LF
+}
+
 TEST_F(NotifyTest, SmtpClientRefusesMissingSettings) {
   SmtpConfig s;
   EXPECT_EQ(SmtpClient::Create(s, "a@example.org").status().code(), StatusCode::kInvalidArgument);
@@ -385,6 +430,17 @@ TEST_F(NotifyTest, SmtpClientRefusesMissingSettings) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("CREDSWEEP_SMTP_PASSWORD"), std::string::npos);
   EXPECT_FALSE(IsPlausibleMailAddress("a@b\r\nRCPT TO:<x@y>"));
+  // Credentials in the URL would reach logs and reports: refused, without echoing them.
+  s.url = "smtp://credsweep:Hunter2-Pw@127.0.0.1:587";
+  ::setenv("CREDSWEEP_SMTP_PASSWORD", "x", 1);
+  auto in_url = SmtpClient::Create(s, "a@example.org");
+  ::unsetenv("CREDSWEEP_SMTP_PASSWORD");
+  EXPECT_EQ(in_url.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(in_url.status().message().find("Hunter2"), std::string::npos);
+  EXPECT_TRUE(UrlHasUserInfo("smtps://u:p@h:465/"));
+  EXPECT_TRUE(UrlHasUserInfo("smtp://u@h"));
+  EXPECT_FALSE(UrlHasUserInfo("smtp://h:587/x@y"));
+  EXPECT_FALSE(UrlHasUserInfo("smtp://mail.example.org:587"));
   EXPECT_TRUE(IsPlausibleMailAddress("it-security@example.org"));
 }
 

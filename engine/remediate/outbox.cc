@@ -42,24 +42,12 @@ std::set<std::string> LoadLedger(const std::string& path) {
 
 Status AppendLine(const std::string& path, const std::string& line) {
   CS_RETURN_IF_ERROR(MakeDirs(DirName(path)));
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
+  CS_ASSIGN_OR_RETURN(const int fd, OpenNoFollow(path, O_WRONLY | O_APPEND, 0600));
   const std::string data = line + "\n";
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::FromErrno("cannot write " + path, err);
-    }
-    off += static_cast<size_t>(n);
-  }
-  const bool synced = ::fdatasync(fd) == 0;
+  Status s = WriteAll(fd, data.data(), data.size(), path);
+  if (s.ok() && ::fdatasync(fd) != 0) s = Status::FromErrno("cannot flush " + path, errno);
   ::close(fd);
-  if (!synced) return Status::FromErrno("cannot flush " + path, errno);
-  return Status::Ok();
+  return s;
 }
 
 json EnvelopeJson(const Envelope& e) {

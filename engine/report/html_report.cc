@@ -275,7 +275,9 @@ std::string Leaked(const ReportModel& m) {
     const LeakedCluster& c = m.leaked[rank];
     h += "<tr><td>" + std::to_string(rank + 1) + "</td><td>" +
          (c.empty ? std::string("<i>empty password</i>") : "Password " + Letters(rank)) +
-         "</td><td class=\"n\">" + (c.empty ? std::string("—") : Num(c.prevalence)) + "</td><td>";
+         "</td><td class=\"n\">" +
+         (c.empty || !c.prevalence ? std::string("—") : E(PrevalenceBandLabel(*c.prevalence))) +
+         "</td><td>";
     for (const Finding* f : c.members) {
       h += AccountCell(f->account, f->display_name) + ClassTag(f->account_class);
       if (f->history) h += "<span class=\"cls\">previous password</span>";
@@ -583,7 +585,9 @@ std::string RenderReportJson(const ReportInput& in) {
     json accounts = json::array();
     for (const Finding* f : c.members) accounts.push_back(f->account);
     j["leaked_passwords"].push_back(
-        {{"prevalence", c.prevalence}, {"risk", c.risk}, {"accounts", accounts}});
+        {{"prevalence", c.prevalence ? json(PrevalenceBandLabel(*c.prevalence)) : json(nullptr)},
+         {"risk", c.risk},
+         {"accounts", accounts}});
   }
   j["guessable_passwords"] = json::array();
   for (const GuessablePattern& g : m.guessable) {

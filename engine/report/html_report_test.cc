@@ -45,14 +45,16 @@ ReportInput MakeInput() {
                     {"external-no-expiry", 1}, {"stale-account", 0}};
 
   Finding a = F("leaked-password", "S12", "high", "anna");
-  a.prevalence = 90000;
+  a.prevalence = PrevalenceBandOf(90000);
+  a.rank_count = 90000;  // in-process only: must never be rendered
   a.group = "shared-1";
   Finding b = F("leaked-password", "S12", "high", "bent");
-  b.prevalence = 90000;
+  b.prevalence = PrevalenceBandOf(90000);
+  b.rank_count = 90000;
   b.group = "shared-1";
   b.display_name = "<script>alert('x')</script>";
   Finding c = F("leaked-password", "S12", "critical", "adm-carl", AccountClass::kPrivileged);
-  c.prevalence = 40;
+  c.prevalence = PrevalenceBandOf(40);
   Finding s1 = F("shared-password", "K9", "medium", "anna");
   s1.group = "shared-1";
   Finding s2 = F("shared-password", "K9", "medium", "bent");
@@ -133,7 +135,7 @@ TEST(HtmlReportTest, LeakedPasswordsAreRankedByRiskAndShownOnlyAsAccounts) {
   const size_t section = html.find("<section id=\"leaked\"");
   const size_t end = html.find("</section>", section);
   const std::string leaked = html.substr(section, end - section);
-  // Two accounts sharing a password seen 90,000 times outrank one admin with a rare one.
+  // Two accounts sharing a password seen 10 k–100 k times outrank one admin with a rare one.
   const size_t row_a = leaked.find("Password A");
   const size_t row_b = leaked.find("Password B");
   ASSERT_NE(row_a, std::string::npos);
@@ -142,7 +144,10 @@ TEST(HtmlReportTest, LeakedPasswordsAreRankedByRiskAndShownOnlyAsAccounts) {
   const std::string first = leaked.substr(row_a, row_b - row_a);
   EXPECT_NE(first.find("anna"), std::string::npos);
   EXPECT_NE(first.find("bent"), std::string::npos);
-  EXPECT_NE(first.find("90,000"), std::string::npos);
+  EXPECT_NE(first.find("10 k–100 k"), std::string::npos);
+  // Only the band: the exact count appears nowhere in the report.
+  EXPECT_EQ(html.find("90,000"), std::string::npos);
+  EXPECT_EQ(html.find("90000"), std::string::npos);
   EXPECT_NE(leaked.substr(row_b).find("adm-carl"), std::string::npos);
 }
 
@@ -193,6 +198,8 @@ TEST(HtmlReportTest, ReportJsonSummarisesWithoutSecrets) {
   EXPECT_EQ(j["requirements"]["S12"]["critical"], 1);
   ASSERT_EQ(j["leaked_passwords"].size(), 2u);
   EXPECT_EQ(j["leaked_passwords"][0]["accounts"].size(), 2u);
+  EXPECT_EQ(j["leaked_passwords"][0]["prevalence"], "10 k–100 k");  // a band, never the count
+  EXPECT_EQ(text.find("90000"), std::string::npos);
   EXPECT_EQ(j["waived"][0]["expires"], "2027-03-31");
   EXPECT_EQ(j["history"].size(), 2u);
 }

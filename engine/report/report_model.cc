@@ -95,8 +95,9 @@ std::map<std::string, std::string> GroupShared(ReportModel* m) {
 }
 
 // Leaked passwords: accounts known to share one password form one cluster; every other leaked
-// account is its own. Risk = sum over accounts of ClassWeight x (1 + log10 prevalence), history
-// hits counting half, so a password used by three admins and seen a million times ranks first.
+// account is its own. Risk = sum over accounts of ClassWeight x (1 + the decade of the
+// prevalence band), history hits counting half, so a password used by three admins and seen a
+// million times ranks first. Bands only: the risk shown reveals no more than the band.
 void ClusterLeaked(const std::map<std::string, std::string>& account_group, ReportModel* m) {
   std::map<std::string, size_t> cluster_of_key;
   for (const Finding* f : m->active) {
@@ -119,12 +120,14 @@ void ClusterLeaked(const std::map<std::string, std::string>& account_group, Repo
     }
     LeakedCluster& c = m->leaked[idx];
     c.members.push_back(f);
-    c.prevalence = std::max<uint64_t>(c.prevalence, f->prevalence.value_or(1));
+    if (f->prevalence && (!c.prevalence || *f->prevalence > *c.prevalence)) {
+      c.prevalence = f->prevalence;
+    }
     c.any_current = c.any_current || !f->history;
     c.empty = c.empty || f->rule == "empty-password";
   }
   for (LeakedCluster& c : m->leaked) {
-    const double scale = 1.0 + std::log10(static_cast<double>(std::max<uint64_t>(c.prevalence, 1)));
+    const double scale = 1.0 + (c.prevalence ? PrevalenceDecade(*c.prevalence) : 0);
     for (const Finding* f : c.members) c.risk += ClassWeight(f->account_class) * (f->history ? 0.5 : 1.0) * scale;
     m->leaked_accounts += c.members.size();
   }

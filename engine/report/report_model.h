@@ -49,7 +49,9 @@ struct SharedPasswordGroup {
 // A leaked password, identified only by the accounts that use it.
 struct LeakedCluster {
   std::vector<const Finding*> members;
-  uint64_t prevalence = 0;  // highest corpus count among the members (ranking only)
+  // The highest prevalence band among the members (a band, never the exact count:
+  // engine/model/prevalence.h); nullopt for the empty password.
+  std::optional<PrevalenceBand> prevalence;
   double risk = 0;
   bool any_current = false;
   bool empty = false;  // the empty password (empty-password findings)

@@ -44,7 +44,7 @@ struct Fake {
         f.requirement = "S12";
         f.severity = "high";
         f.account = "user" + std::to_string(i);
-        f.prevalence = 100;
+        f.prevalence = PrevalenceBandOf(100);
         doc.findings.push_back(f);
       }
       return doc;

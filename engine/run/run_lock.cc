@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <string>
-#include <sys/file.h>
 #include <unistd.h>
 #include <utility>
 
@@ -39,43 +38,42 @@ std::optional<pid_t> ReadPid(int fd) {
 Result<RunLock> RunLock::Acquire(const std::string& state_dir) {
   CS_RETURN_IF_ERROR(MakeDirs(state_dir));
   std::string path = state_dir + "/run.lock";
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno("cannot open lock file " + path, errno);
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    std::optional<pid_t> holder = ReadPid(fd);
-    close(fd);
-    if (err == EWOULDBLOCK) {
-      return Status::FailedPrecondition(
-          "another credsweep run (PID " + (holder ? std::to_string(*holder) : std::string("unknown")) +
-          ") holds " + path + "; wait for it to finish (the lock is released when it exits)");
+  Result<FileLock> lock = FileLock::Acquire(path, LockWait::kNo, 0600);
+  if (!lock.ok()) {
+    if (lock.status().code() != StatusCode::kFailedPrecondition) return lock.status();
+    // Held: name the holder. Reading the PID needs no lock (the holder wrote it and fsynced).
+    std::optional<pid_t> holder;
+    if (Result<int> fd = OpenNoFollow(path, O_RDONLY); fd.ok()) {
+      holder = ReadPid(*fd);
+      close(*fd);
     }
-    return Status::FromErrno("cannot lock " + path, err);
+    return Status::FailedPrecondition(
+        "another credsweep run (PID " + (holder ? std::to_string(*holder) : std::string("unknown")) +
+        ") holds " + path + "; wait for it to finish (the lock is released when it exits)");
   }
   // We hold the lock. A PID still in the file belongs to a run that died without releasing
   // (a clean exit empties the file), unless it is our own PID reused — which cannot hold a
   // lock we just got, so it is stale too.
+  const int fd = lock->fd();
   std::optional<pid_t> stale = ReadPid(fd);
   const std::string mine = std::to_string(getpid()) + "\n";
   if (ftruncate(fd, 0) != 0 || pwrite(fd, mine.data(), mine.size(), 0) !=
                                    static_cast<ssize_t>(mine.size())) {
-    const int err = errno;
-    close(fd);
-    return Status::FromErrno("cannot record PID in " + path, err);
+    return Status::FromErrno("cannot record PID in " + path, errno);
   }
   fsync(fd);
-  return RunLock(fd, std::move(path), stale);
+  return RunLock(std::move(lock).value(), std::move(path), stale);
 }
 
 RunLock::RunLock(RunLock&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
+    : lock_(std::move(other.lock_)),
       path_(std::move(other.path_)),
       stale_pid_(other.stale_pid_) {}
 
 RunLock& RunLock::operator=(RunLock&& other) noexcept {
   if (this != &other) {
     Release();
-    fd_ = std::exchange(other.fd_, -1);
+    lock_ = std::move(other.lock_);
     path_ = std::move(other.path_);
     stale_pid_ = other.stale_pid_;
   }
@@ -85,14 +83,12 @@ RunLock& RunLock::operator=(RunLock&& other) noexcept {
 RunLock::~RunLock() { Release(); }
 
 void RunLock::Release() {
-  if (fd_ < 0) return;
+  if (lock_.fd() < 0) return;
   // Empty the PID first so the next run does not take this clean exit for a crash.
-  if (ftruncate(fd_, 0) != 0) {
+  if (ftruncate(lock_.fd(), 0) != 0) {
     // Nothing to do: the next run will report a stale PID, which is harmless.
   }
-  flock(fd_, LOCK_UN);
-  close(fd_);
-  fd_ = -1;
+  lock_.Release();
 }
 
 }  // namespace credsweep

@@ -9,9 +9,7 @@
 //     over; `stale_pid()` then reports the dead holder so the run can say so.
 // The file is never unlinked: unlinking a lock file races with a process that has opened but
 // not yet locked it (two holders of two different inodes). Release() empties it instead.
-//
-// Platform seam (DESIGN.md "Portability"): flock is the Linux implementation; a Windows port
-// replaces this file with LockFileEx and keeps the interface.
+// The lock itself is engine/base/file_lock.h (the one platform seam for file locking).
 // Thread-safety: one RunLock per process; not for use across threads.
 #pragma once
 
@@ -19,6 +17,7 @@
 #include <string>
 #include <sys/types.h>
 
+#include "engine/base/file_lock.h"
 #include "engine/base/status.h"
 
 namespace credsweep {
@@ -44,9 +43,9 @@ class RunLock {
   std::optional<pid_t> stale_pid() const { return stale_pid_; }
 
  private:
-  RunLock(int fd, std::string path, std::optional<pid_t> stale)
-      : fd_(fd), path_(std::move(path)), stale_pid_(stale) {}
-  int fd_ = -1;
+  RunLock(FileLock lock, std::string path, std::optional<pid_t> stale)
+      : lock_(std::move(lock)), path_(std::move(path)), stale_pid_(stale) {}
+  FileLock lock_;
   std::string path_;
   std::optional<pid_t> stale_pid_;
 };

@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sodium.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +23,9 @@
 #include <nlohmann/json.hpp>
 
 #include "bloom/blocked_bloom_filter.h"
+#include "engine/base/file_lock.h"
 #include "engine/base/file_util.h"
+#include "engine/base/secure_memory.h"
 #include "engine/base/time_util.h"
 #include "engine/base/hex.h"
 #include "engine/store/external_sorter.h"
@@ -48,29 +49,17 @@ constexpr double kMaxOversize = 1.25;
 // lookup one more index-block search).
 constexpr int kMaxPopulatedLevels = 4;
 
-// flock(2) on STORE/LOCK. Released by the kernel when the process dies.
-class StoreLock {
- public:
-  ~StoreLock() {
-    if (fd_ >= 0) ::close(fd_);
+// STORE/LOCK (engine/base/file_lock.h): one import or verify at a time, without waiting.
+// Released by the kernel when the process dies.
+Result<FileLock> AcquireStoreLock(const std::string& store) {
+  const std::string path = store + "/" + kLockName;
+  Result<FileLock> lock = FileLock::Acquire(path, LockWait::kNo, 0644);
+  if (!lock.ok() && lock.status().code() == StatusCode::kFailedPrecondition) {
+    return Status::FailedPrecondition("another import is running on " + store + " (" + path +
+                                      " is locked); wait for it to finish");
   }
-  Status Acquire(const std::string& store) {
-    const std::string path = store + "/" + kLockName;
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) return Status::FromErrno("cannot open lock file " + path, errno);
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      if (errno == EWOULDBLOCK) {
-        return Status::FailedPrecondition("another import is running on " + store + " (" + path +
-                                          " is locked); wait for it to finish");
-      }
-      return Status::FromErrno("cannot lock " + path, errno);
-    }
-    return Status::Ok();
-  }
-
- private:
-  int fd_ = -1;
-};
+  return lock;
+}
 
 // memcmp order of two hashes as two big-endian word compares (the router's per-record check).
 inline bool HashLess(const NtHash& a, const NtHash& b) {
@@ -546,10 +535,9 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
 Result<ImportReport> ImportCorpus(const ImportOptions& o) {
   if (o.store.empty()) return Status::InvalidArgument("--store is required");
   if (o.paths.empty()) return Status::InvalidArgument("nothing to import: give at least one PATH");
-  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
+  CS_RETURN_IF_ERROR(InitSodium());
   CS_RETURN_IF_ERROR(MakeDirs(o.store, 0755));
-  StoreLock lock;
-  CS_RETURN_IF_ERROR(lock.Acquire(o.store));
+  CS_ASSIGN_OR_RETURN(FileLock lock, AcquireStoreLock(o.store));
 
   std::optional<Manifest> prev;
   Result<Manifest> loaded = LoadManifest(o.store);
@@ -588,10 +576,9 @@ Result<ImportReport> ImportCorpus(const ImportOptions& o) {
 
 Result<VerifyReport> VerifyStore(const std::string& store, std::function<int64_t()> now) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
+  CS_RETURN_IF_ERROR(InitSodium());
   CS_ASSIGN_OR_RETURN(Manifest m, LoadManifest(store));
-  StoreLock lock;
-  CS_RETURN_IF_ERROR(lock.Acquire(store));
+  CS_ASSIGN_OR_RETURN(FileLock lock, AcquireStoreLock(store));
   // Under the lock nothing can move the manifest on; re-read it in case an import just did.
   CS_ASSIGN_OR_RETURN(m, LoadManifest(store));
   VerifyReport report;

@@ -9,6 +9,8 @@
 #include <memory>
 #include <queue>
 
+#include "engine/base/file_util.h"
+
 namespace credsweep::store {
 namespace {
 
@@ -31,20 +33,6 @@ inline bool Less(const NtHash& a, const NtHash& b) {
 inline uint64_t SatAdd(uint64_t a, uint64_t b) {
   uint64_t r = a + b;
   return r < a ? UINT64_MAX : r;
-}
-
-Status WriteAll(int fd, const void* data, size_t n, const std::string& path) {
-  const char* p = static_cast<const char*>(data);
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno("cannot write " + path, errno);
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return Status::Ok();
 }
 
 // Buffered sequential reader of one run file.
@@ -174,8 +162,7 @@ Status ExternalSorter::Add(std::span<const CorpusRecord> records) {
 Status ExternalSorter::SpillBuffer() {
   size_t n = SortAndMergeRecords(buffer_.data(), buffer_.size());
   std::string path = temp_dir_ + "/run-" + std::to_string(runs_written_++);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno("cannot create sort run " + path, errno);
+  CS_ASSIGN_OR_RETURN(const int fd, OpenNoFollow(path, O_WRONLY | O_TRUNC, 0600));
   runs_.push_back(path);
   Status s = WriteAll(fd, buffer_.data(), n * sizeof(CorpusRecord), path);
   ::close(fd);
@@ -232,8 +219,7 @@ Status ExternalSorter::Finish(const RecordSink& sink) {
                                      runs_.begin() + static_cast<ptrdiff_t>(
                                                          std::min(runs_.size(), g + kMaxFanIn)));
       std::string path = temp_dir_ + "/run-" + std::to_string(runs_written_++);
-      int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (fd < 0) return Status::FromErrno("cannot create sort run " + path, errno);
+      CS_ASSIGN_OR_RETURN(const int fd, OpenNoFollow(path, O_WRONLY | O_TRUNC, 0600));
       next.push_back(path);
       Status s = MergeRuns(group, [&](std::span<const CorpusRecord> batch) {
         return WriteAll(fd, batch.data(), batch.size_bytes(), path);

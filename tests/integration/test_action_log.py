@@ -69,8 +69,8 @@ class ActionLogTest(unittest.TestCase):
                        "run": {"id": "run-log-test", "started_at": "2026-11-22T13:20:00Z",
                                "flavor": "openldap", "accounts_checked": 40},
                        "accounts": accounts, "findings": findings}, f)
-        with open(os.path.join(cls.dir, "bind.pw"), "w") as f:
-            f.write(cls.ldap.auditor_password)
+        # 0600: credsweep refuses a password file others can read.
+        sup.write_private(os.path.join(cls.dir, "bind.pw"), cls.ldap.auditor_password)
         cls.config = os.path.join(cls.dir, "credsweep.toml")
         with open(cls.config, "w") as f:
             f.write('[directory]\nurl = "%s"\nflavor = "openldap"\nbase = "%s"\nbind_dn = "%s"\n'

@@ -269,7 +269,7 @@ required_level = {{ "Tier0 Admins" = 3 }}
 
     def test_finding_details(self):
         by = {(x["account"], x["rule"]): x for x in self.doc["findings"]}
-        self.assertEqual(by[("jdoe", "leaked-password")]["prevalence"], 1)
+        self.assertEqual(by[("jdoe", "leaked-password")]["prevalence"], "1–9")  # a band, never the count
         self.assertEqual(by[("jdoe", "leaked-password")]["requirement"], "S12")
         self.assertEqual(by[("jdoe", "leaked-password")]["mail"], "jdoe@corp.example.test")
         self.assertEqual(by[("jdoe", "shared-password")]["group"],

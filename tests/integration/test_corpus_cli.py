@@ -27,7 +27,14 @@ BINARY = sup.take_binary()
 PASSWORD_NT = "8846F7EAEE8FB117AD06BDD830B7586C"  # NT("password"), a published test vector
 EMPTY_NT = "31D6CFE0D16AE931B73C59D7E0C089C0"
 WORDS = ["password", "123456", "qwerty", "letmein", "Sommer2024!", "\u00e6bleGr\u00f8d"]
-ANSWER_LINE = re.compile(r"^(LEAKED [0-9]+|OK)$")
+BANDS = ["1–9", "10–99", "100–999", "1 k–10 k", "10 k–100 k", "100 k–1 M", "≥ 1 M"]
+ANSWER_LINE = re.compile(r"^(LEAKED (%s)|OK)$" % "|".join(re.escape(b) for b in BANDS))
+
+
+def band(count):
+    """The prevalence band credsweep prints for an exact corpus count (README "Prevalence
+    bands"): decades, lower bound inclusive; exact counts never leave the store."""
+    return BANDS[min(len(str(max(count, 1))) - 1, len(BANDS) - 1)]
 
 
 def run(args, stdin=None, timeout=120):
@@ -122,11 +129,13 @@ class CorpusCliTest(unittest.TestCase):
         self.assertEqual(text.returncode, 0)
         self.assertIn("hibp", text.stdout.decode())
 
-        # Hashes: in order, one answer per line, counts from the file (word 0 is the most
-        # common: 10^6 / 1 + 1).
+        # Hashes: in order, one answer per line, the band of the count in the file (word 0 is
+        # the most common: 10^6 / 1 + 1) — never the exact count.
         r = self.check(store, [PASSWORD_NT, EMPTY_NT, PASSWORD_NT.lower()])
         self.assertEqual(r.returncode, 1, r.stderr.decode())
-        self.assertEqual(r.stdout.decode().splitlines(), ["LEAKED 1000001", "OK", "LEAKED 1000001"])
+        self.assertEqual(r.stdout.decode().splitlines(),
+                         ["LEAKED " + band(1000001), "OK", "LEAKED " + band(1000001)])
+        self.assertNotIn("1000001", r.stdout.decode())
         r = self.check(store, [EMPTY_NT, EMPTY_NT])
         self.assertEqual(r.returncode, 0)
         self.assertEqual(r.stdout.decode().splitlines(), ["OK", "OK"])
@@ -136,17 +145,17 @@ class CorpusCliTest(unittest.TestCase):
         r = self.check(store, ["qwerty", secret, "\u00e6bleGr\u00f8d", ""], plaintext=True)
         self.assertEqual(r.returncode, 1)
         out = r.stdout.decode().splitlines()
-        self.assertEqual(out[0], "LEAKED %d" % (10**6 // 3 + 1))
+        self.assertEqual(out[0], "LEAKED " + band(10**6 // 3 + 1))
         self.assertEqual(out[1], "OK")
-        self.assertEqual(out[2], "LEAKED %d" % (10**6 // 6 + 1))
+        self.assertEqual(out[2], "LEAKED " + band(10**6 // 6 + 1))
         self.assertEqual(out[3], "OK")
         self.assert_no_secret(r.stdout + r.stderr, [secret, "qwerty"])
 
         r = self.check(store, ["password", "letmein2"], plaintext=True, json_out=True)
         self.assertEqual(r.returncode, 1)
         rows = [json.loads(l) for l in r.stdout.decode().splitlines()]
-        self.assertEqual(rows, [{"line": 1, "leaked": True, "count": 1000001},
-                                {"line": 2, "leaked": False, "count": 0}])
+        self.assertEqual(rows, [{"line": 1, "leaked": True, "prevalence": band(1000001)},
+                                {"line": 2, "leaked": False, "prevalence": None}])
 
     def test_check_prints_only_answers_for_many_lines(self):
         store = self.new_store("s_many")
@@ -174,7 +183,8 @@ class CorpusCliTest(unittest.TestCase):
         self.assertEqual(j["keys"], 20000 + len(WORDS) + 1)
         self.assertEqual([s["name"] for s in j["sources"]], ["hibp", "local"])
         r = self.check(store, ["password", "local-only-Tiger-7"], plaintext=True)
-        self.assertEqual(r.stdout.decode().splitlines(), ["LEAKED 1000002", "LEAKED 1"])
+        self.assertEqual(r.stdout.decode().splitlines(),
+                         ["LEAKED " + band(1000002), "LEAKED " + band(1)])
 
     # --- errors ------------------------------------------------------------------------------
 
@@ -204,7 +214,7 @@ class CorpusCliTest(unittest.TestCase):
         self.assertIn("skipped 1 malformed", r.stdout.decode())
         self.assertIn(bad + ":2: ", r.stdout.decode())
         r = self.check(store, ["ABCDEF0123456789ABCDEF0123456789"])
-        self.assertEqual((r.returncode, r.stdout.decode()), (1, "LEAKED 5\n"))
+        self.assertEqual((r.returncode, r.stdout.decode()), (1, "LEAKED %s\n" % band(5)))
 
     def test_plaintext_error_never_echoes_the_password(self):
         store = self.new_store("s_pw")
