@@ -3,9 +3,11 @@
 # query set three ways in one run and print the ratios.
 #
 #   bash bench/e2e_compare.sh [N_LINES] [WORKDIR]
-#     N_LINES   default 100000000 (the issue's 100 M; ~3.6 GB of text, ~3 GB of store)
+#     N_LINES   default 100000000 (the issue's 100 M; ~3.6 GB of text, ~1.9 GB of store)
 #     WORKDIR   default a new /tmp/cs_e2e.XXXXXX (kept: delete it yourself)
-#   env: CREDSWEEP_BUILD_DIR (default build), QUERIES (default 100000, half present, half
+#   env: PIPE=1 generates straight into `corpus import -` (no text file on disk: the 1e9 run;
+#        look(1) and the query set from the file are then skipped),
+#        CREDSWEEP_BUILD_DIR (default build), QUERIES (default 100000, half present, half
 #        absent), LOOK_QUERIES (default = QUERIES; look(1) starts one process per query, so a
 #        smaller sample keeps the run short; its time is scaled to QUERIES)
 #
@@ -17,6 +19,8 @@
 #      the in-process RocksDB figure is printed too.
 #   3. RocksDB alone: the same index opened by index_get_bench (bench/index_get_bench.cc), one
 #      DB::Get per query, no Bloom filter in front.
+# Then: `check-password` per call (CP_CALLS processes, default 30, a leaked and a fresh password
+# alternately: median and max wall time, max peak RSS) and `corpus verify` (the full check).
 # Needs: /usr/bin/time (GNU time, for peak RSS), look (bsdextrautils).
 set -euo pipefail
 n=${1:-100000000}
@@ -39,29 +43,63 @@ now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 secs() { calc "$2 - $1"; }
 
-echo "== generating $n lines into $hibp"
-if [ ! -s "$hibp" ] || [ "$(cat "$work/.lines" 2>/dev/null)" != "$n" ]; then
-  "$bin" corpus generate --out "$hibp" --random "$n" --seed 2026
-  echo "$n" >"$work/.lines"
-fi
-bytes=$(stat -c %s "$hibp")
-
-echo "== importing (page cache warm: the file was just written)"
+words=tools/demo/common_passwords.txt
+import_time() {  # FILE -> "elapsed_s rss_kb cpu user sys"
+  local f=$1 e
+  e=$(grep "Elapsed (wall clock)" "$f" | awk '{print $NF}' |
+    awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
+  echo "$e $(grep "Maximum resident set size" "$f" | awk '{print $NF}') $(grep "Percent of CPU" "$f" | awk '{print $NF}') $(grep "User time" "$f" | awk '{print $NF}') $(grep "System time" "$f" | awk '{print $NF}')"
+}
+echo "load before import: $(uptime)"
 rm -rf "$store"
-/usr/bin/time -v "$bin" corpus import --store "$store" --source hibp "$hibp" \
-  >"$work/import.out" 2>"$work/import.time"
-cat "$work/import.out"
-elapsed=$(grep "Elapsed (wall clock)" "$work/import.time" | awk '{print $NF}' |
-  awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
-rss_kb=$(grep "Maximum resident set size" "$work/import.time" | awk '{print $NF}')
-cpu=$(grep "Percent of CPU" "$work/import.time" | awk '{print $NF}')
-user=$(grep "User time" "$work/import.time" | awk '{print $NF}')
-sys=$(grep "System time" "$work/import.time" | awk '{print $NF}')
+if [ "${PIPE:-0}" = 1 ]; then
+  echo "== generating $n lines straight into the import (no file)"
+  /usr/bin/time -v -o "$work/import.time" bash -c \
+    "'$bin' corpus generate --out - --random '$n' --seed 2026 --words '$words' |
+     CREDSWEEP_IMPORT_TRACE=1 '$bin' corpus import --store '$store' --source hibp --expected-keys '$n' -" \
+    >"$work/import.out" 2>"$work/import.trace"
+  bytes=$(( n * 37 ))  # approximate: random lines average ~37 bytes with CRLF
+else
+  echo "== generating $n lines into $hibp"
+  if [ ! -s "$hibp" ] || [ "$(cat "$work/.lines" 2>/dev/null)" != "$n" ]; then
+    "$bin" corpus generate --out "$hibp" --random "$n" --seed 2026 --words "$words"
+    echo "$n" >"$work/.lines"
+  fi
+  bytes=$(stat -c %s "$hibp")
+  echo "== importing (page cache warm: the file was just written)"
+  /usr/bin/time -v -o "$work/import.time" env CREDSWEEP_IMPORT_TRACE=1 \
+    "$bin" corpus import --store "$store" --source hibp "$hibp" >"$work/import.out" 2>"$work/import.trace"
+fi
+cat "$work/import.out" "$work/import.trace"
+read -r elapsed rss_kb cpu user sys < <(import_time "$work/import.time")
 store_mb=$(du -sm "$store" | awk '{print $1}')
-printf 'import: %d lines, %.1f MB in %.2f s -> %.2f M keys/s, %.0f MB/s; peak RSS %.0f MiB; CPU %s (user %s s, sys %s s); store %s MB\n' \
+index_bytes=$(du -sb "$store"/gen-*/index | awk '{print $1}')
+printf 'import: %d lines, %.1f MB in %.2f s -> %.2f M keys/s, %.0f MB/s; peak RSS %.0f MiB; CPU %s (user %s s, sys %s s); store %s MB, index %.1f bytes/key\n' \
   "$n" "$(calc "$bytes / 1000000")" "$elapsed" "$(calc "$n / $elapsed / 1000000")" \
-  "$(calc "$bytes / $elapsed / 1000000")" "$(calc "$rss_kb / 1024")" "$cpu" "$user" "$sys" "$store_mb"
+  "$(calc "$bytes / $elapsed / 1000000")" "$(calc "$rss_kb / 1024")" "$cpu" "$user" "$sys" "$store_mb" \
+  "$(calc "$index_bytes / $n")"
+echo "load after import: $(uptime)"
 
+echo "== check-password, one process per call (${CP_CALLS:-30} calls; cold first call included)"
+: >"$work/cp.times"
+for i in $(seq 1 "${CP_CALLS:-30}"); do
+  if [ $((i % 2)) = 1 ]; then pw=password; else pw="fresh-$i-$RANDOM$RANDOM"; fi
+  printf '%s' "$pw" | /usr/bin/time -f '%e %M %U %S' -a -o "$work/cp.times" \
+    "$bin" check-password --store "$store" >/dev/null 2>&1 || true
+done
+sort -n "$work/cp.times" | awk '{ t[NR] = $1; if ($2 > m) m = $2; c += $3 + $4 } END {
+  printf "check-password: wall median %.0f ms, max %.0f ms; CPU (user+sys) mean %.0f ms; max peak RSS %.1f MiB over %d calls\n",
+    1000 * t[int((NR + 1) / 2)], 1000 * t[NR], 1000 * c / NR, m / 1024, NR }'
+printf 'baseline, the same binary printing --help: '
+/usr/bin/time -f '%e s wall, %U+%S s CPU, peak RSS %M KiB' "$bin" --help >/dev/null
+
+echo "== corpus verify (the full check)"
+/usr/bin/time -f 'verify: %e s wall, peak RSS %M KiB' "$bin" corpus verify --store "$store"
+
+if [ "${PIPE:-0}" = 1 ]; then
+  echo "work dir: $work (delete when done)"
+  exit 0
+fi
 echo "== building $queries queries (half from the file, half random)"
 half=$((queries / 2))
 step=$(( n / half > 0 ? n / half : 1 ))

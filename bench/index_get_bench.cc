@@ -6,7 +6,8 @@
 //     credsweep-store: CorpusStore::Open + LookupBatch over every query (filter first, MultiGet
 //                      for filter positives), as `corpus check` does
 //     rocksdb-get:     the same live index opened alone (same options: no RocksDB Bloom filter,
-//                      no compression) and one DB::Get per query: "RocksDB alone"
+//                      no compression) and one DB::Get of the query's bucket plus a binary
+//                      search in it per query: "RocksDB alone"
 // QUERIES holds one 32-hex NT hash per line. Both lines report the hits, so the script can check
 // that all methods agree. Prints timings only, never a hash.
 #include <chrono>
@@ -103,10 +104,15 @@ int main(int argc, char** argv) {
   t0 = std::chrono::steady_clock::now();
   hits = 0;
   std::string value;
+  store::BucketView bucket;
   for (const NtHash& h : queries) {
-    rs = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(reinterpret_cast<const char*>(h.data()), 16),
+    rs = db->Get(rocksdb::ReadOptions(),
+                 rocksdb::Slice(reinterpret_cast<const char*>(h.data()), store::kBucketPrefixBytes),
                  &value);
-    if (rs.ok()) ++hits;
+    if (rs.ok() && bucket.Parse(value) &&
+        bucket.Find(h.data() + store::kBucketPrefixBytes) < bucket.size()) {
+      ++hits;
+    }
   }
   look_s = Seconds(t0);
   std::printf("rocksdb-get: %zu queries, %zu found, open %.3f s, lookups %.4f s (%.2f us/query)\n",

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <thread>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -84,7 +85,6 @@ constexpr size_t kOffSeed = 40;
 constexpr size_t kOffBlockSize = 48;
 constexpr size_t kOffHeaderSize = 52;
 constexpr size_t kOffChecksum = 56;
-constexpr size_t kChecksumBytes = 32;
 constexpr size_t kOffPadding = kOffChecksum + kChecksumBytes;  // 88
 constexpr char kMagic[4] = {'C', 'S', 'B', 'F'};
 
@@ -513,6 +513,7 @@ Result<std::unique_ptr<Filter>> Filter::Open(const std::string& path, const Open
   f->seed_ = Get64(header + kOffSeed);
   f->mode_ = options.mode;
   f->use_avx512_ = internal::HaveAvx512();
+  std::memcpy(f->header_, header, sizeof f->header_);
 
   crypto_generichash_state hs;
   crypto_generichash_init(&hs, nullptr, 0, kChecksumBytes);
@@ -586,6 +587,50 @@ void Filter::MayContainBatch(const uint8_t* keys, size_t n, bool* out) const {
     BatchLookup<internal::TestBitsPortable>(blocks_, block_count_, seed_, probes_, key_size(), keys,
                                             n, out);
   }
+}
+
+uint64_t Filter::BlockOf(const uint8_t* key) const {
+  return BlockIndex(key, seed_, block_count_);
+}
+
+void Filter::RangeDigest(uint64_t range, uint64_t range_bytes, uint8_t* out) const {
+  const uint64_t body_bytes = block_count_ * kBlockBytes;
+  const uint64_t begin = std::min(range * range_bytes, body_bytes);
+  const uint64_t end = std::min(begin + range_bytes, body_bytes);
+  crypto_generichash(out, kRangeDigestBytes, reinterpret_cast<const uint8_t*>(blocks_) + begin,
+                     end - begin, nullptr, 0);
+}
+
+Status Filter::VerifyBody(const std::string& path, uint64_t range_bytes,
+                          std::vector<uint8_t>* range_digests) const {
+  if (range_bytes == 0 || range_bytes % kBlockBytes != 0) {
+    return Status::InvalidArgument("filter range size must be a positive multiple of 64 bytes");
+  }
+  const uint64_t body_bytes = block_count_ * kBlockBytes;
+  const auto* body = reinterpret_cast<const uint8_t*>(blocks_);
+  // The range digests on a second thread: BLAKE2b runs ~1 GB/s per core, so a 2 GB filter
+  // (1e9 keys) is verified in ~2 s instead of ~4 s.
+  std::thread ranges;
+  if (range_digests != nullptr) {
+    const uint64_t n = (body_bytes + range_bytes - 1) / range_bytes;
+    const size_t first = range_digests->size();
+    range_digests->resize(first + n * kRangeDigestBytes);
+    uint8_t* out = range_digests->data() + first;
+    ranges = std::thread([this, n, range_bytes, out] {
+      for (uint64_t r = 0; r < n; ++r) RangeDigest(r, range_bytes, out + r * kRangeDigestBytes);
+    });
+  }
+  crypto_generichash_state hs;
+  crypto_generichash_init(&hs, nullptr, 0, kChecksumBytes);
+  crypto_generichash_update(&hs, header_, kOffChecksum);
+  crypto_generichash_update(&hs, body, body_bytes);
+  uint8_t sum[kChecksumBytes];
+  crypto_generichash_final(&hs, sum, kChecksumBytes);
+  if (ranges.joinable()) ranges.join();
+  if (sodium_memcmp(sum, header_ + kOffChecksum, kChecksumBytes) != 0) {
+    return Status::Corruption(CorruptMsg(path, "BLAKE2b checksum mismatch"));
+  }
+  return Status::Ok();
 }
 
 double Filter::expected_fpr() const {

@@ -60,6 +60,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/base/status.h"
 
@@ -80,6 +81,8 @@ inline constexpr size_t kHeaderSize = 4096;
 inline constexpr size_t kBlockBytes = 64;  // one cache line
 inline constexpr size_t kBlockBits = 512;
 inline constexpr int kMaxProbes = 16;
+inline constexpr size_t kChecksumBytes = 32;     // BLAKE2b-256 of header fields + body
+inline constexpr size_t kRangeDigestBytes = 16;  // BLAKE2b-128 per range (Filter::RangeDigest)
 
 struct FilterParams {
   KeyType key_type = KeyType::kNtlm;
@@ -214,6 +217,24 @@ class Filter {
   // (0 for an empty filter).
   double expected_fpr() const;
 
+  // Verification split in two, for callers that open with verify_checksum = false and cannot
+  // afford to read the whole body on every open (`check-password`; engine/store/internal/
+  // filter_ranges.h keeps the range digests):
+  //
+  // The header's stored BLAKE2b-256 (bytes 56..88, kChecksumBytes): what the store's manifest
+  // records, so a filter swapped for another valid one is caught without reading its body.
+  const uint8_t* checksum() const { return header_ + 56; }
+  // The block MayContain(key) reads (0..block_count-1).
+  uint64_t BlockOf(const uint8_t* key) const;
+  // Reads the whole body once: kCorruption (naming `path`) when the BLAKE2b-256 over the header
+  // fields and body differs from the stored one. With range_digests, also appends one 16-byte
+  // BLAKE2b-128 digest per range_bytes of the body (the last range may be short); range_bytes
+  // must be a positive multiple of kBlockBytes. The two digests run on two threads.
+  [[nodiscard]] Status VerifyBody(const std::string& path, uint64_t range_bytes,
+                                  std::vector<uint8_t>* range_digests) const;
+  // BLAKE2b-128 of body bytes [range * range_bytes, min(+range_bytes, body size)) into out[16].
+  void RangeDigest(uint64_t range, uint64_t range_bytes, uint8_t* out) const;
+
  private:
   Filter() = default;
   KeyType key_type_ = KeyType::kNtlm;
@@ -224,6 +245,7 @@ class Filter {
   uint64_t seed_ = 0;
   LoadMode mode_ = LoadMode::kMmap;
   bool use_avx512_ = false;           // CPU check done once at Open (same answers either way)
+  uint8_t header_[88] = {};           // header bytes [0, 88): fields and stored checksum
   const uint64_t* blocks_ = nullptr;  // block_count_ * 8 words, 64-byte aligned
   void* map_base_ = nullptr;          // what to munmap
   size_t map_bytes_ = 0;

@@ -23,7 +23,7 @@
 namespace credsweep::corpus {
 
 struct GenerateOptions {
-  std::string out;         // file path; written via a temp file and rename
+  std::string out;         // file path, written via a temp file and rename; "-" for stdout
   uint64_t random = 0;     // number of random hashes
   std::string words;       // optional word list (UTF-8, one per line); "" for none
   uint64_t seed = 1;

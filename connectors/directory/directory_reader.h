@@ -4,8 +4,10 @@
 //
 // What is read (lower-case attribute names):
 //   AD        (|(objectClass=user)(objectClass=group)) — users, computers (objectClass computer,
-//             WORKSTATION/SERVER_TRUST uac bits) and groups: sAMAccountName, objectSid (-> rid),
-//             (-> rid, and as "S-1-5-…" text -> object_id), displayName, userPrincipalName, mail, employeeID, employeeType, manager, managedBy,
+//             WORKSTATION/SERVER_TRUST uac bits) and groups: sAMAccountName, objectSid (-> rid, on
+//             accounts and groups: Protected Users is the group with RID 525; and as "S-1-5-…"
+//             text -> object_id), displayName, userPrincipalName, mail, employeeID,
+//             employeeType, manager, managedBy,
 //             userAccountControl, accountExpires, lastLogonTimestamp, pwdLastSet,
 //             servicePrincipalName, primaryGroupID, member (ranged retrieval), objectClass, cn.
 //   OpenLDAP  inetOrgPerson / posixAccount / sambaSamAccount / account entries and groupOfNames /

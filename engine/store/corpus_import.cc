@@ -26,7 +26,9 @@
 #include "bloom/blocked_bloom_filter.h"
 #include "engine/base/file_util.h"
 #include "engine/base/time_util.h"
+#include "engine/base/hex.h"
 #include "engine/store/external_sorter.h"
+#include "engine/store/internal/filter_ranges.h"
 #include "engine/store/index_writer.h"
 #include "engine/store/store_format.h"
 
@@ -147,13 +149,21 @@ Status FillFilterFromIndex(rocksdb::DB* db, bloom::FilterBuilder* filter) {
       rocksdb::ReadOptions ro;
       ro.fill_cache = false;
       std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(ro));
+      BucketView bucket;
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
         rocksdb::Slice k = it->key();
-        if (k.size() != 16) continue;  // the metadata key
-        keys.insert(keys.end(), k.data(), k.data() + 16);
-        if (keys.size() == 4096 * 16) {
-          filter->AddBatchConcurrent(keys.data(), 4096);
-          keys.clear();
+        if (k.size() != kBucketPrefixBytes) continue;  // the metadata key
+        if (!bucket.Parse(it->value().ToStringView())) {
+          results[part] = Status::Corruption(path + ": a bucket is not in value_format 2");
+          return;
+        }
+        for (size_t j = 0; j < bucket.size(); ++j) {
+          keys.insert(keys.end(), k.data(), k.data() + kBucketPrefixBytes);
+          keys.insert(keys.end(), bucket.suffix(j), bucket.suffix(j) + kSuffixBytes);
+          if (keys.size() == 4096 * 16) {
+            filter->AddBatchConcurrent(keys.data(), 4096);
+            keys.clear();
+          }
         }
       }
       if (!it->status().ok()) {
@@ -279,25 +289,36 @@ class RecordRouter {
     sorter_ = std::make_unique<ExternalSorter>(temp_dir_ + "/runs", sort_memory_);
     std::vector<CorpusRecord> batch;
     batch.reserve(corpus::kRecordBatch);
-    IndexValue v;
+    BucketView bucket;
+    std::vector<IndexValue> values;
     for (const std::string& f : written.files) {
       rocksdb::SstFileReader reader(IndexOptions());
       rocksdb::Status rs = reader.Open(f);
       if (!rs.ok()) return RocksError("re-reading " + f, rs);
       std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        CorpusRecord r{};
-        std::memcpy(r.hash.data(), it->key().data(), 16);
-        if (!DecodeIndexValue(it->value().ToStringView(), &v)) {
+        if (!bucket.Parse(it->value().ToStringView()) || !bucket.DecodeAll(&values)) {
           return Status::Internal("re-reading " + f + ": value does not decode");
         }
-        for (const SourceCount& sc : v.sources) {
-          if (sc.source_id == wopt_.source_id) r.count = sc.count;
-        }
-        batch.push_back(r);
-        if (batch.size() == corpus::kRecordBatch) {
-          CS_RETURN_IF_ERROR(sorter_->Add(batch));
-          batch.clear();
+        // A merged bucket also holds older hashes this input did not list: only the ones that
+        // carry this source are records of this input.
+        for (size_t j = 0; j < bucket.size(); ++j) {
+          CorpusRecord r{};
+          bool listed = false;
+          for (const SourceCount& sc : values[j].sources) {
+            if (sc.source_id == wopt_.source_id) {
+              r.count = sc.count;
+              listed = true;
+            }
+          }
+          if (!listed) continue;
+          std::memcpy(r.hash.data(), it->key().data(), kBucketPrefixBytes);
+          std::memcpy(r.hash.data() + kBucketPrefixBytes, bucket.suffix(j), kSuffixBytes);
+          batch.push_back(r);
+          if (batch.size() == corpus::kRecordBatch) {
+            CS_RETURN_IF_ERROR(sorter_->Add(batch));
+            batch.clear();
+          }
         }
       }
       if (!it->status().ok()) return RocksError("re-reading " + f, it->status());
@@ -382,9 +403,10 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   // Inline filter for a first import of files of known size (see kMinHibpLine).
   std::unique_ptr<bloom::FilterBuilder> inline_filter;
   const uint64_t total_bytes = corpus::InputSizeHint(o.paths);
-  if (!prev && total_bytes > 0) {
+  if (!prev && (total_bytes > 0 || o.expected_keys > 0)) {
     bloom::FilterParams ip = fp;
-    ip.expected_keys = std::max<uint64_t>(total_bytes / kMinHibpLine, 1);
+    ip.expected_keys = o.expected_keys > 0 ? o.expected_keys
+                                           : std::max<uint64_t>(total_bytes / kMinHibpLine, 1);
     CS_ASSIGN_OR_RETURN(inline_filter, bloom::FilterBuilder::Create(ip));
   }
 
@@ -469,6 +491,19 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   if (!rs.ok()) return RocksError("closing " + index_path, rs);
   db.reset();
   CS_RETURN_IF_ERROR(filter->WriteTo(FilterPath(o.store, gen)));
+  // Verified once here, as written to disk, and cut into range digests so that readers that
+  // look up a few keys (check-password) need not hash the whole filter (filter_ranges.h).
+  std::string filter_checksum;
+  {
+    bloom::OpenOptions fo;
+    fo.verify_checksum = false;  // VerifyFilterAndWriteRanges hashes the body once for both
+    CS_ASSIGN_OR_RETURN(std::unique_ptr<bloom::Filter> written,
+                        bloom::Filter::Open(FilterPath(o.store, gen), fo));
+    CS_RETURN_IF_ERROR(internal::VerifyFilterAndWriteRanges(*written, FilterPath(o.store, gen),
+                                                            FilterRangesPath(o.store, gen)));
+    filter_checksum = HexEncode(written->checksum(), bloom::kChecksumBytes);
+  }
+  phase("filter verified");
 
   phase("closed+filter written");
   std::error_code ec;
@@ -485,6 +520,8 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   next->probes = filter->probes();
   next->seed = filter->seed();
   next->filter_blocks = filter->block_count();
+  next->filter_checksum = filter_checksum;
+  next->filter_verified_at = FormatUtcIso(now);
   next->expected_fpr =
       report.keys == 0 ? 0
                        : bloom::TheoreticalFpr(512.0 * static_cast<double>(filter->block_count()) /
@@ -546,6 +583,73 @@ Result<ImportReport> ImportCorpus(const ImportOptions& o) {
     return committed;
   }
   if (prev) fs::remove_all(o.store + "/" + live, ec);  // best effort: nothing names it now
+  return report;
+}
+
+Result<VerifyReport> VerifyStore(const std::string& store, std::function<int64_t()> now) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
+  CS_ASSIGN_OR_RETURN(Manifest m, LoadManifest(store));
+  StoreLock lock;
+  CS_RETURN_IF_ERROR(lock.Acquire(store));
+  // Under the lock nothing can move the manifest on; re-read it in case an import just did.
+  CS_ASSIGN_OR_RETURN(m, LoadManifest(store));
+  VerifyReport report;
+  report.generation = m.generation;
+  report.keys = m.keys;
+  const std::string manifest_path = store + "/" + kManifestName;
+  const std::string filter_path = FilterPath(store, m.generation);
+  const std::string ranges_path = FilterRangesPath(store, m.generation);
+  const std::string index_path = IndexPath(store, m.generation);
+
+  bloom::OpenOptions fo;
+  fo.verify_checksum = false;  // hashed below, together with the range digests
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<bloom::Filter> filter, bloom::Filter::Open(filter_path, fo));
+  if (filter->key_count() != m.keys || filter->seed() != m.seed ||
+      filter->block_count() != m.filter_blocks) {
+    return Status::Corruption(filter_path + " does not match " + manifest_path +
+                              " (key count, seed or size differ); re-import the corpus");
+  }
+  const std::string checksum = HexEncode(filter->checksum(), bloom::kChecksumBytes);
+  if (!m.filter_checksum.empty() && checksum != m.filter_checksum) {
+    return Status::Corruption(filter_path + " is not the filter " + manifest_path +
+                              " names (its checksum differs); re-import the corpus");
+  }
+  report.filter_bytes = bloom::kHeaderSize + filter->block_count() * bloom::kBlockBytes;
+  if (m.filter_checksum.empty()) {
+    CS_RETURN_IF_ERROR(internal::VerifyFilterAndWriteRanges(*filter, filter_path, ranges_path));
+    report.ranges_written = true;
+  } else {
+    CS_RETURN_IF_ERROR(internal::VerifyFilterAndRanges(*filter, filter_path, ranges_path));
+  }
+
+  rocksdb::Options dbo = IndexOptions();
+  dbo.paranoid_checks = true;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(dbo, index_path, &raw);
+  if (!rs.ok()) return RocksError("cannot open " + index_path + " (re-import the corpus)", rs);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rs = db->VerifyChecksum();
+  if (!rs.ok()) return RocksError(index_path + " (re-import the corpus)", rs);
+  std::string meta;
+  rs = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(kIndexMetaKey.data(), kIndexMetaKey.size()),
+               &meta);
+  nlohmann::json mj = rs.ok() ? nlohmann::json::parse(meta, nullptr, false) : nlohmann::json();
+  if (!mj.is_object() || mj.value("generation", uint64_t{0}) != m.generation ||
+      mj.value("keys", uint64_t{0}) != m.keys) {
+    return Status::Corruption(index_path + " does not match " + manifest_path +
+                              " (generation or key count differ); re-import the corpus");
+  }
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db->GetLiveFilesMetaData(&files);
+  for (const auto& f : files) report.index_bytes += f.size;
+  db.reset();
+
+  m.filter_checksum = checksum;
+  m.filter_verified_at = FormatUtcIso(now ? now() : NowUnix());
+  CS_RETURN_IF_ERROR(SaveManifest(store, m));
+  report.verified_at = m.filter_verified_at;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }
 

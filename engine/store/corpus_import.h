@@ -77,6 +77,11 @@ struct ImportOptions {
   std::string version;  // default: the UTC date of the import
   bool skip_bad = false;
   double bits_per_key = 16;
+  // Distinct keys the input is expected to hold, when its size is unknown (stdin). 0 = unknown:
+  // a first import from stdin then rebuilds the filter from a scan of the finished index
+  // instead of filling it while writing (one more read of the whole index). An estimate within
+  // [1, 1.25] x the real count keeps the inline filter; anything else is rebuilt exactly.
+  uint64_t expected_keys = 0;
   size_t sort_memory = size_t{512} << 20;
   size_t keys_per_file = size_t{4} << 20;
   int writer_threads = 2;
@@ -103,5 +108,26 @@ struct ImportReport {
 };
 
 [[nodiscard]] Result<ImportReport> ImportCorpus(const ImportOptions& options);
+
+// `credsweep corpus verify`: the full check that per-call opens (StoreOpenOptions
+// kProbedRanges) leave out. Reads every byte of the live generation: the filter body against
+// its BLAKE2b-256, the filter's header checksum against the manifest, every range digest in
+// filter.ranges against the body, and every RocksDB block checksum of the index
+// (DB::VerifyChecksum). On success records the time in the manifest (`filter.verified_at`,
+// atomically, under the import lock). A store made before range digests existed gets them here
+// (its filter is verified first), so check-password stops hashing the whole filter per call.
+// Errors: kCorruption naming the damaged file (the manifest is left as it was),
+// kFailedPrecondition while an import holds the lock, kNotFound for no store.
+struct VerifyReport {
+  uint64_t generation = 0;
+  uint64_t keys = 0;
+  uint64_t filter_bytes = 0;
+  uint64_t index_bytes = 0;
+  bool ranges_written = false;  // an older store got its range digests
+  std::string verified_at;
+  double seconds = 0;
+};
+[[nodiscard]] Result<VerifyReport> VerifyStore(const std::string& store,
+                                               std::function<int64_t()> now = {});
 
 }  // namespace credsweep::store

@@ -9,17 +9,22 @@
 #include <nlohmann/json.hpp>
 
 #include "bloom/blocked_bloom_filter.h"
+#include "engine/base/hex.h"
+#include "engine/store/internal/filter_ranges.h"
 #include "engine/store/store_format.h"
 
 namespace credsweep {
 namespace {
 
 using store::Manifest;
+namespace internal = store::internal;
 
 // Options shared by every opening of an index: no compression (random 16-byte keys do not
 // compress; DESIGN.md "Engineering notes"), no RocksDB Bloom filter (ours sits in front), a
-// block cache for index and data blocks.
-rocksdb::Options ReadOptionsForIndex() {
+// block cache for index and data blocks. `few_lookups` (kProbedRanges): table files are opened
+// on demand and nothing is cached, so a call that looks up one key reads one table's index
+// block and one data block, whatever the store's size.
+rocksdb::Options ReadOptionsForIndex(bool few_lookups) {
   rocksdb::Options o;
   o.compression = rocksdb::kNoCompression;
   o.create_if_missing = false;
@@ -34,6 +39,12 @@ rocksdb::Options ReadOptionsForIndex() {
   o.allow_mmap_reads = true;
   rocksdb::BlockBasedTableOptions t;
   t.cache_index_and_filter_blocks = false;
+  if (few_lookups) {
+    // A concurrent import retiring this generation can then fail a lookup (the table file is
+    // gone): an error, so check-password fails closed and the user retries.
+    o.max_open_files = 16;
+    t.no_block_cache = true;
+  }
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   return o;
 }
@@ -41,9 +52,11 @@ rocksdb::Options ReadOptionsForIndex() {
 class CorpusStoreImpl final : public CorpusStore {
  public:
   CorpusStoreImpl(StoreInfo info, std::unique_ptr<bloom::Filter> filter,
-                  std::unique_ptr<rocksdb::DB> db, std::string index_path)
+                  std::unique_ptr<internal::FilterRanges> ranges, std::unique_ptr<rocksdb::DB> db,
+                  std::string index_path)
       : info_(std::move(info)),
         filter_(std::move(filter)),
+        ranges_(std::move(ranges)),
         db_(std::move(db)),
         index_path_(std::move(index_path)) {}
 
@@ -51,12 +64,14 @@ class CorpusStoreImpl final : public CorpusStore {
 
   Result<LookupResult> Lookup(const NtHash& hash) const override {
     LookupResult r;
+    if (ranges_) CS_RETURN_IF_ERROR(ranges_->CheckBlock(filter_->BlockOf(hash.data())));
     if (!filter_->MayContain(hash.data())) return r;
-    std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Key(hash), &value);
-    if (s.IsNotFound()) return r;  // a filter false positive
+    rocksdb::PinnableSlice value;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), Key(hash), &value);
+    if (s.IsNotFound()) return r;  // a filter false positive (its bucket is empty)
     if (!s.ok()) return IndexError(s);
-    CS_RETURN_IF_ERROR(Decode(value, &r));
+    CS_RETURN_IF_ERROR(Decode(value.ToStringView(), hash, &r));
     return r;
   }
 
@@ -73,6 +88,11 @@ class CorpusStoreImpl final : public CorpusStore {
     for (size_t base = 0; base < hashes.size(); base += kWindow) {
       size_t n = std::min(kWindow, hashes.size() - base);
       static_assert(sizeof(NtHash) == 16);
+      if (ranges_) {
+        for (size_t i = 0; i < n; ++i) {
+          CS_RETURN_IF_ERROR(ranges_->CheckBlock(filter_->BlockOf(hashes[base + i].data())));
+        }
+      }
       filter_->MayContainBatch(hashes[base].data(), n, maybe.get());
       keys.clear();
       where.clear();
@@ -91,15 +111,16 @@ class CorpusStoreImpl final : public CorpusStore {
       for (size_t k = 0; k < keys.size(); ++k) {
         if (statuses[k].IsNotFound()) continue;
         if (!statuses[k].ok()) return IndexError(statuses[k]);
-        CS_RETURN_IF_ERROR(Decode(values[k].ToStringView(), &(*out)[where[k]]));
+        CS_RETURN_IF_ERROR(Decode(values[k].ToStringView(), hashes[where[k]], &(*out)[where[k]]));
       }
     }
     return Status::Ok();
   }
 
  private:
+  // The RocksDB key of a hash: its bucket (store_format.h, value_format 2).
   static rocksdb::Slice Key(const NtHash& h) {
-    return rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size());
+    return rocksdb::Slice(reinterpret_cast<const char*>(h.data()), store::kBucketPrefixBytes);
   }
 
   Status IndexError(const rocksdb::Status& s) const {
@@ -110,45 +131,64 @@ class CorpusStoreImpl final : public CorpusStore {
     return st;
   }
 
-  Status Decode(std::string_view value, LookupResult* r) const {
-    if (!store::DecodeTotalCount(value, &r->count, &r->first_seen_month)) {
-      return Status::Corruption(index_path_ +
-                                ": an index value is not in value_format 1; re-import the corpus");
-    }
+  // Finds `hash` in its bucket; a bucket without it is a filter false positive.
+  Status Decode(std::string_view value, const NtHash& hash, LookupResult* r) const {
+    store::BucketView bucket;
+    if (!bucket.Parse(value)) return NotBucket();
+    const size_t i = bucket.Find(hash.data() + store::kBucketPrefixBytes);
+    if (i == bucket.size()) return Status::Ok();
+    if (!bucket.Total(i, &r->count, &r->first_seen_month)) return NotBucket();
     r->found = true;
     return Status::Ok();
   }
 
+  Status NotBucket() const {
+    return Status::Corruption(index_path_ +
+                              ": an index value is not a value_format 2 bucket; re-import the "
+                              "corpus");
+  }
+
   StoreInfo info_;
   std::unique_ptr<bloom::Filter> filter_;
+  std::unique_ptr<internal::FilterRanges> ranges_;  // set for kProbedRanges
   std::unique_ptr<rocksdb::DB> db_;
   std::string index_path_;
 };
 
-Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, const Manifest& m);
+Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, const Manifest& m,
+                                                    const StoreOpenOptions& options);
 
 }  // namespace
 
-Result<std::unique_ptr<CorpusStore>> CorpusStore::Open(const std::string& dir) {
+Result<std::unique_ptr<CorpusStore>> CorpusStore::Open(const std::string& dir,
+                                                       const StoreOpenOptions& options) {
   CS_ASSIGN_OR_RETURN(Manifest m, store::LoadManifest(dir));
-  Result<std::unique_ptr<CorpusStore>> opened = OpenGeneration(dir, m);
+  Result<std::unique_ptr<CorpusStore>> opened = OpenGeneration(dir, m, options);
   if (opened.ok()) return opened;
   // An import may have committed generation N+1 and removed N between our reading the manifest
   // and opening N's files. If the manifest has moved on, open what it names now (once: a store
   // that keeps failing is broken, not busy).
   Result<Manifest> again = store::LoadManifest(dir);
-  if (again.ok() && again->generation != m.generation) return OpenGeneration(dir, *again);
+  if (again.ok() && again->generation != m.generation) {
+    return OpenGeneration(dir, *again, options);
+  }
   return opened;
 }
 
 namespace {
 
-Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, const Manifest& m) {
+Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, const Manifest& m,
+                                                    const StoreOpenOptions& options) {
   const std::string filter_path = store::FilterPath(dir, m.generation);
   const std::string index_path = store::IndexPath(dir, m.generation);
   const std::string manifest_path = dir + "/" + store::kManifestName;
+  // Old stores (no recorded checksum, no range digests) are verified in full.
+  const bool probed =
+      options.filter_check == FilterCheck::kProbedRanges && !m.filter_checksum.empty();
 
-  auto filter_or = bloom::Filter::Open(filter_path);
+  bloom::OpenOptions fo;
+  fo.verify_checksum = !probed;
+  auto filter_or = bloom::Filter::Open(filter_path, fo);
   if (!filter_or.ok()) {
     const Status& s = filter_or.status();
     // The manifest names this filter, so a missing file is a broken store, not "no store".
@@ -164,6 +204,25 @@ Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, cons
     return Status::Corruption(filter_path + " does not match " + manifest_path +
                               " (key type, key count, seed or size differ); re-import the corpus");
   }
+  if (!m.filter_checksum.empty() &&
+      HexEncode(filter->checksum(), bloom::kChecksumBytes) != m.filter_checksum) {
+    return Status::Corruption(filter_path + " is not the filter " + manifest_path +
+                              " names (its checksum differs); re-import the corpus");
+  }
+  std::unique_ptr<internal::FilterRanges> ranges;
+  if (probed) {
+    const std::string ranges_path = store::FilterRangesPath(dir, m.generation);
+    auto ranges_or = internal::FilterRanges::Open(ranges_path, *filter, filter_path);
+    if (!ranges_or.ok()) {
+      const Status& s = ranges_or.status();
+      if (s.code() == StatusCode::kNotFound) {
+        return Status::Corruption(ranges_path + " is missing but " + manifest_path +
+                                  " names it; re-import the corpus");
+      }
+      return s;
+    }
+    ranges = std::move(ranges_or).value();
+  }
 
   struct stat st;
   if (::stat((index_path + "/CURRENT").c_str(), &st) != 0) {
@@ -171,7 +230,7 @@ Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, cons
                               manifest_path + " names it; re-import the corpus");
   }
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(ReadOptionsForIndex(), index_path, &raw);
+  rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(ReadOptionsForIndex(probed), index_path, &raw);
   if (!rs.ok()) {
     return Status::Corruption(index_path + ": cannot open the index (" + rs.ToString() +
                               "); re-import the corpus");
@@ -203,7 +262,8 @@ Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, cons
     info.sources.push_back(CorpusSource{s.name, s.version, s.lines, s.imported_at, s.checksum});
   }
   return std::unique_ptr<CorpusStore>(
-      new CorpusStoreImpl(std::move(info), std::move(filter), std::move(db), index_path));
+      new CorpusStoreImpl(std::move(info), std::move(filter), std::move(ranges), std::move(db),
+                          index_path));
 }
 
 }  // namespace

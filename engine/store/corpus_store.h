@@ -8,8 +8,17 @@
 //
 // Failure policy (fail closed): a missing, truncated or corrupt manifest, filter or index is an
 // error naming the file and saying what to do (re-import); it is never an empty store that
-// answers "not leaked". Open() checks the filter's checksum and that manifest, filter and index
-// agree on key type and generation.
+// answers "not leaked". Open() checks that manifest, filter and index agree on key type, size,
+// seed, generation and the filter's checksum, and then, depending on StoreOpenOptions:
+//   kFull          hashes the whole filter body (BLAKE2b, ~1 s and the filter's size in page
+//                  cache per 1e8 keys): audit, `corpus check`, `corpus info`.
+//   kProbedRanges  reads only the filter header and maps the body; every lookup first verifies
+//                  the 1 MiB range of the filter it probes against the digest recorded at import
+//                  (engine/store/internal/filter_ranges.h), and RocksDB opens only the table
+//                  file a positive needs. Constant time and memory at any store size:
+//                  `check-password`. What it cannot see (damage in ranges no lookup read) is
+//                  what `credsweep corpus verify` checks in full.
+// A store written before range digests existed is always opened kFull.
 //
 // Layout, generations and value encoding: engine/store/store_format.h. The write side (import,
 // crash safety, incremental sources): engine/store/corpus_import.h.
@@ -56,15 +65,23 @@ struct LookupResult {
   uint32_t first_seen_month = 0;  // YYYYMM of the import that first added the hash; 0 if !found
 };
 
+enum class FilterCheck { kFull, kProbedRanges };
+
+struct StoreOpenOptions {
+  FilterCheck filter_check = FilterCheck::kFull;  // see the header comment
+};
+
 class CorpusStore {
  public:
   virtual ~CorpusStore() = default;
   // Opens STORE read-only. Errors: kNotFound (no store there: "run `credsweep corpus import`"),
   // kCorruption (bad manifest/filter/index, naming the file).
-  [[nodiscard]] static Result<std::unique_ptr<CorpusStore>> Open(const std::string& dir);
+  [[nodiscard]] static Result<std::unique_ptr<CorpusStore>> Open(
+      const std::string& dir, const StoreOpenOptions& options = {});
 
   virtual const StoreInfo& info() const = 0;
-  // Exact lookup of one NT hash.
+  // Exact lookup of one NT hash. With kProbedRanges, kCorruption when the filter range it
+  // probes is damaged.
   [[nodiscard]] virtual Result<LookupResult> Lookup(const NtHash& hash) const = 0;
   // Exact lookup of many hashes; filter probes are batched and prefetched, positives confirmed
   // with RocksDB MultiGet. out is resized to hashes.size(), in the same order.

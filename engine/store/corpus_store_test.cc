@@ -315,26 +315,124 @@ TEST_F(StoreTest, CorruptStoresFailClosedNamingTheFile) {
   expect_corrupt("missing CURRENT", "index");
 }
 
-TEST(IndexValueTest, RoundTripAndRejects) {
-  IndexValue v{202611, {{1, 5}, {3, 1ull << 40}}};
-  std::string enc;
-  EncodeIndexValue(v, &enc);
-  IndexValue d;
-  ASSERT_TRUE(DecodeIndexValue(enc, &d));
-  EXPECT_EQ(d.first_month, 202611u);
-  ASSERT_EQ(d.sources.size(), 2u);
-  EXPECT_EQ(d.sources[1].count, 1ull << 40);
-  EXPECT_EQ(d.TotalCount(), 5 + (1ull << 40));
-  char buf[kMaxSingleSourceValue];
-  size_t n = EncodeSingleSourceValue(202611, 7, 3, buf);
+TEST_F(StoreTest, HashesSharingABucketAreExactAcrossImports) {
+  // 300 hashes in one 3-byte bucket (and 300 in the next), imported in two sources whose
+  // buckets must be merged; lookups of hashes in the same bucket in one batch (one MultiGet
+  // holding the same key many times) answer each exactly.
+  auto in_bucket = [](uint64_t i) {
+    NtHash h = HashOf(i);
+    h[0] = 0xAB;
+    h[1] = 0xCD;
+    h[2] = static_cast<uint8_t>(0xE0 + i % 2);
+    return h;
+  };
+  auto write = [&](const std::string& name, uint64_t from, uint64_t to, uint64_t count) {
+    std::vector<std::string> lines;
+    for (uint64_t i = from; i < to; ++i) lines.push_back(Hex(in_bucket(i)));
+    std::sort(lines.begin(), lines.end());
+    std::string path = dir_ + "/" + name;
+    std::ofstream out(path, std::ios::binary);
+    for (const std::string& l : lines) out << l << ":" << count << "\n";
+    return path;
+  };
+  auto o = Opts({write("a.txt", 0, 600, 7)}, "a");
+  o.keys_per_file = 50;  // chunks end at bucket boundaries, not inside a bucket
+  ASSERT_TRUE(ImportCorpus(o).ok());
+  auto r = ImportCorpus(Opts({write("b.txt", 300, 900, 2)}, "b"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->new_keys, 300u);
+  EXPECT_EQ(r->keys, 900u);
+  auto st = OpenOrDie();
+  std::vector<NtHash> q;
+  for (uint64_t i = 0; i < 1000; ++i) q.push_back(in_bucket(i));
+  std::vector<LookupResult> res;
+  ASSERT_TRUE(st->LookupBatch(q, &res).ok());
+  for (uint64_t i = 0; i < 1000; ++i) {
+    const uint64_t want = (i < 600 ? 7 : 0) + (i >= 300 && i < 900 ? 2 : 0);
+    ASSERT_EQ(res[i].found, want > 0) << i;
+    ASSERT_EQ(res[i].count, want) << i;
+    ASSERT_EQ(st->Lookup(q[i])->count, want) << i;
+  }
+}
+
+TEST_F(StoreTest, OlderIndexFormatAsksForReimport) {
+  ASSERT_TRUE(ImportCorpus(Opts({HibpFile("h.txt", 0, 100, true)}, "hibp")).ok());
+  auto j = nlohmann::json::parse(*ReadFile(store_ + "/manifest.json"));
+  j["index"]["value_format"] = 1;  // a store written before the bucketed layout
+  ASSERT_TRUE(WriteFileAtomic(store_ + "/manifest.json", j.dump()).ok());
+  auto s = CorpusStore::Open(store_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(s.status().message().find("re-import"), std::string::npos) << s.status().message();
+  auto r = ImportCorpus(Opts({HibpFile("h2.txt", 100, 200, true)}, "more"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("re-import"), std::string::npos) << r.status().message();
+}
+
+// The bucket encoding (store_format.h, value_format 2) is pinned byte for byte: a change to it
+// makes every existing store unreadable, so it must come with a new value_format.
+TEST(BucketTest, GoldenBytesRoundTripAndRejects) {
+  uint8_t a[kSuffixBytes], b[kSuffixBytes];
+  for (size_t i = 0; i < kSuffixBytes; ++i) {
+    a[i] = static_cast<uint8_t>(i);
+    b[i] = static_cast<uint8_t>(0xF0 + i);
+  }
+  BucketEncoder enc;
+  const SourceCount one[] = {{1, 300}};
+  const SourceCount two[] = {{1, 5}, {3, uint64_t{1} << 40}};
+  enc.Add(a, 202612, one);  // months since 2000-01: 323
+  enc.Add(b, 202611, two);  // 322: the base month
+  std::string v;
+  enc.Finish(&v);
+  const std::string golden =
+      "02"                          // value_format 2
+      "02"                          // two hashes
+      "c202"                        // base month 322
+      "000102030405060708090a0b0c"  // suffix a
+      "f0f1f2f3f4f5f6f7f8f9fafbfc"  // suffix b
+      "02" "01" "ac02"              // a: month +1, one source: id 1, count 300
+      "01" "02" "01" "05" "03" "8080808080" "20";  // b: month +0, multi, 2 sources
+  std::string hex;
+  for (unsigned char c : v) {
+    char buf[3];
+    std::snprintf(buf, sizeof buf, "%02x", c);
+    hex += buf;
+  }
+  EXPECT_EQ(hex, golden);
+
+  BucketView view;
+  ASSERT_TRUE(view.Parse(v));
+  ASSERT_EQ(view.size(), 2u);
+  EXPECT_EQ(view.Find(a), 0u);
+  EXPECT_EQ(view.Find(b), 1u);
+  uint8_t c[kSuffixBytes] = {};
+  c[0] = 0x80;
+  EXPECT_EQ(view.Find(c), 2u);  // absent
   uint64_t total;
   uint32_t month;
-  ASSERT_TRUE(DecodeTotalCount(std::string_view(buf, n), &total, &month));
-  EXPECT_EQ(total, 3u);
+  ASSERT_TRUE(view.Total(1, &total, &month));
+  EXPECT_EQ(total, 5 + (uint64_t{1} << 40));
   EXPECT_EQ(month, 202611u);
-  EXPECT_FALSE(DecodeIndexValue(enc.substr(0, enc.size() - 1), &d));
-  EXPECT_FALSE(DecodeIndexValue("", &d));
-  EXPECT_FALSE(DecodeIndexValue(std::string("\x02", 1) + enc.substr(1), &d));
+  ASSERT_TRUE(view.Total(0, &total, &month));
+  EXPECT_EQ(total, 300u);
+  EXPECT_EQ(month, 202612u);
+  std::vector<IndexValue> all;
+  ASSERT_TRUE(view.DecodeAll(&all));
+  ASSERT_EQ(all.size(), 2u);
+  ASSERT_EQ(all[1].sources.size(), 2u);
+  EXPECT_EQ(all[1].sources[1].source_id, 3u);
+  EXPECT_EQ(all[1].TotalCount(), 5 + (uint64_t{1} << 40));
+
+  // Truncated, empty, wrong format byte (value_format 1), unsorted suffixes.
+  EXPECT_FALSE(view.Parse(v.substr(0, 20)));
+  EXPECT_FALSE(view.Parse(""));
+  EXPECT_FALSE(view.Parse(std::string("\x01", 1) + v.substr(1)));
+  std::string swapped = v;
+  std::swap_ranges(swapped.begin() + 4, swapped.begin() + 4 + kSuffixBytes,
+                   swapped.begin() + 4 + kSuffixBytes);
+  EXPECT_FALSE(view.Parse(swapped));
+  ASSERT_TRUE(view.Parse(v.substr(0, v.size() - 3)));  // the suffixes are intact ...
+  EXPECT_FALSE(view.DecodeAll(&all));                  // ... the values are not
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <cstdio>
 #include <deque>
 #include <mutex>
@@ -48,10 +49,17 @@ class SortedIndexWriter::Impl {
     for (const CorpusRecord& r : records) {
       if (!current_) {
         current_ = std::make_unique<std::vector<CorpusRecord>>();
-        current_->reserve(opt_.keys_per_file);
+        current_->reserve(opt_.keys_per_file + 256);
+      }
+      // A chunk ends at a bucket boundary: one bucket is one RocksDB entry, written by one
+      // writer into one file.
+      if (current_->size() >= opt_.keys_per_file &&
+          std::memcmp(current_->back().hash.data(), r.hash.data(), kBucketPrefixBytes) != 0) {
+        CS_RETURN_IF_ERROR(Push());
+        current_ = std::make_unique<std::vector<CorpusRecord>>();
+        current_->reserve(opt_.keys_per_file + 256);
       }
       current_->push_back(r);
-      if (current_->size() == opt_.keys_per_file) CS_RETURN_IF_ERROR(Push());
     }
     return FirstError();
   }
@@ -124,7 +132,7 @@ class SortedIndexWriter::Impl {
 
   void WorkerLoop() {
     std::string value;
-    IndexValue merged;
+    std::vector<IndexValue> old_values;
     for (;;) {
       Chunk chunk;
       {
@@ -142,7 +150,7 @@ class SortedIndexWriter::Impl {
         std::lock_guard<std::mutex> lock(mu_);
         files_[chunk.index] = path;
       }
-      Status s = WriteChunk(*chunk.records, path, &value, &merged);
+      Status s = WriteChunk(*chunk.records, path, &value, &old_values);
       if (!s.ok()) {
         std::lock_guard<std::mutex> lock(mu_);
         if (error_.ok()) error_ = s;
@@ -154,8 +162,10 @@ class SortedIndexWriter::Impl {
     }
   }
 
+  // Writes one bucket per distinct 3-byte prefix of `records`. With `existing`, the bucket's
+  // old hashes are merged in (store_format.h: this source's count replaced, the rest kept).
   Status WriteChunk(const std::vector<CorpusRecord>& records, const std::string& path,
-                    std::string* value, IndexValue* merged) {
+                    std::string* value, std::vector<IndexValue>* old_values) {
     // invalidate_page_cache=false: the files are ingested (and read) right after; dropping
     // their pages costs an fadvise per megabyte for nothing.
     rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_options_, nullptr,
@@ -167,13 +177,23 @@ class SortedIndexWriter::Impl {
       rocksdb::ReadOptions ro;
       ro.fill_cache = false;
       it.reset(opt_.existing->NewIterator(ro));
-      it->Seek(Slice(records.front().hash));
+      it->Seek(rocksdb::Slice(reinterpret_cast<const char*>(records.front().hash.data()),
+                              kBucketPrefixBytes));
     }
     uint64_t new_keys = 0;
-    char fresh[kMaxSingleSourceValue];
-    for (const CorpusRecord& r : records) {
-      const rocksdb::Slice key = Slice(r.hash);
-      bool found = false;
+    BucketEncoder bucket;
+    BucketView old;
+    IndexValue merged;
+    const SourceCount fresh_source{opt_.source_id, 0};
+    for (size_t begin = 0; begin < records.size();) {
+      const uint8_t* prefix = records[begin].hash.data();
+      size_t end = begin + 1;
+      while (end < records.size() &&
+             std::memcmp(records[end].hash.data(), prefix, kBucketPrefixBytes) == 0) {
+        ++end;
+      }
+      const rocksdb::Slice key(reinterpret_cast<const char*>(prefix), kBucketPrefixBytes);
+      bool have_old = false;
       if (it) {
         // Walk forward; after a few steps a Seek is cheaper than scanning a big gap.
         int steps = 0;
@@ -187,39 +207,53 @@ class SortedIndexWriter::Impl {
         if (!it->status().ok()) {
           return Status::IOError("reading the previous index: " + it->status().ToString());
         }
-        found = it->Valid() && it->key() == key;
-      }
-      if (found) {
-        if (!DecodeIndexValue(it->value().ToStringView(), merged)) {
-          return Status::Corruption("the previous index holds a value that is not in value_format "
-                                    "1; re-import the corpus into a new store");
+        have_old = it->Valid() && it->key() == key;
+        if (have_old && (!old.Parse(it->value().ToStringView()) || !old.DecodeAll(old_values))) {
+          return Status::Corruption("the previous index holds a bucket that is not in "
+                                    "value_format 2; re-import the corpus into a new store");
         }
-        bool replaced = false;
-        for (SourceCount& sc : merged->sources) {
-          if (sc.source_id == opt_.source_id) {
-            sc.count = r.count;  // a new version of a source replaces its counts
-            replaced = true;
+      }
+      bucket.Clear();
+      size_t o = 0;  // next old hash
+      const size_t old_n = have_old ? old.size() : 0;
+      for (size_t i = begin; i < end; ++i) {
+        const uint8_t* suffix = records[i].hash.data() + kBucketPrefixBytes;
+        while (o < old_n && std::memcmp(old.suffix(o), suffix, kSuffixBytes) < 0) {
+          bucket.Add(old.suffix(o), (*old_values)[o].first_month, (*old_values)[o].sources);
+          ++o;
+        }
+        if (o < old_n && std::memcmp(old.suffix(o), suffix, kSuffixBytes) == 0) {
+          merged = std::move((*old_values)[o]);
+          bool replaced = false;
+          for (SourceCount& sc : merged.sources) {
+            if (sc.source_id == opt_.source_id) {
+              sc.count = records[i].count;  // a new version of a source replaces its counts
+              replaced = true;
+            }
           }
+          if (!replaced) merged.sources.push_back({opt_.source_id, records[i].count});
+          bucket.Add(suffix, merged.first_month, merged.sources);
+          ++o;
+        } else {
+          SourceCount sc = fresh_source;
+          sc.count = records[i].count;
+          bucket.Add(suffix, opt_.month, std::span<const SourceCount>(&sc, 1));
+          ++new_keys;
         }
-        if (!replaced) merged->sources.push_back({opt_.source_id, r.count});
-        EncodeIndexValue(*merged, value);
-        rs = writer.Put(key, *value);
-      } else {
-        ++new_keys;
-        size_t n = EncodeSingleSourceValue(opt_.month, opt_.source_id, r.count, fresh);
-        rs = writer.Put(key, rocksdb::Slice(fresh, n));
       }
+      for (; o < old_n; ++o) {
+        bucket.Add(old.suffix(o), (*old_values)[o].first_month, (*old_values)[o].sources);
+      }
+      bucket.Finish(value);
+      rs = writer.Put(key, *value);
       if (!rs.ok()) return Status::IOError("writing " + path + ": " + rs.ToString());
+      begin = end;
     }
     rs = writer.Finish();
     if (!rs.ok()) return Status::IOError("finishing " + path + ": " + rs.ToString());
     keys_ += records.size();
     new_keys_ += new_keys;
     return Status::Ok();
-  }
-
-  static rocksdb::Slice Slice(const NtHash& h) {
-    return rocksdb::Slice(reinterpret_cast<const char*>(h.data()), h.size());
   }
 
   IndexWriterOptions opt_;

@@ -1,5 +1,7 @@
 // SortedIndexWriter: turns a strictly increasing stream of (hash, count) records into RocksDB
-// SST files ready for IngestExternalFile, on background threads.
+// SST files ready for IngestExternalFile, on background threads. Each file holds whole buckets
+// (store_format.h, value_format 2: one entry per 3-byte hash prefix), so a chunk of records
+// ends at a bucket boundary (keys_per_file plus the rest of the last bucket).
 //
 // Why this shape: RocksDB's SstFileWriter is the import's ceiling (DESIGN.md: ~4.1 M keys/s per
 // thread here with no RocksDB Bloom filter and no compression), so the caller's thread only
@@ -9,11 +11,12 @@
 // Memory is bounded by (threads + queue_depth + 1) chunks of 24-byte records.
 //
 // Incremental merge: with `existing` set (the index of the generation being extended), every
-// record's value is merged with the value already stored for that hash: this source's count is
-// replaced by the new one, other sources' counts and the first-seen month are kept. The writers
-// walk `existing` with one iterator per chunk, stepping with Next() and falling back to Seek()
-// when the gap is large, so a small word list costs a few Seeks and a full HIBP update costs
-// one sequential scan of the old index.
+// bucket the input touches is rewritten whole: its old hashes merged with the new records in
+// one sorted pass — for a hash in both, this source's count is replaced by the new one, other
+// sources' counts and the first-seen month are kept; old hashes the input does not list are
+// copied. The writers walk `existing` with one iterator per chunk, stepping with Next() and
+// falling back to Seek() when the gap is large, so a small word list costs a few Seeks (and
+// rewrites a few buckets) and a full HIBP update costs one sequential scan of the old index.
 //
 // The Bloom filter is not the writer's business: the importer adds keys on its own thread
 // (non-atomic FilterBuilder::AddBatch is about 10 locked instructions per key cheaper than

@@ -1,6 +1,8 @@
 #include "engine/store/store_format.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
@@ -44,6 +46,10 @@ std::string FilterPath(const std::string& store, uint64_t generation) {
   return store + "/" + GenerationDirName(generation) + "/filter.csbf";
 }
 
+std::string FilterRangesPath(const std::string& store, uint64_t generation) {
+  return store + "/" + GenerationDirName(generation) + "/" + kFilterRangesName;
+}
+
 std::string IndexPath(const std::string& store, uint64_t generation) {
   return store + "/" + GenerationDirName(generation) + "/index";
 }
@@ -60,6 +66,11 @@ std::string ManifestToJson(const Manifest& m) {
   j["filter"] = {{"file", gen + "/filter.csbf"}, {"bits_per_key", m.bits_per_key},
                  {"probes", m.probes},           {"seed", m.seed},
                  {"blocks", m.filter_blocks},    {"expected_fpr", m.expected_fpr}};
+  if (!m.filter_checksum.empty()) {
+    j["filter"]["checksum"] = m.filter_checksum;
+    j["filter"]["ranges"] = gen + "/" + kFilterRangesName;
+    j["filter"]["verified_at"] = m.filter_verified_at;
+  }
   j["index"] = {{"dir", gen + "/index"}, {"value_format", kValueFormat}};
   nlohmann::ordered_json sources = nlohmann::ordered_json::array();
   for (const SourceEntry& s : m.sources) {
@@ -100,13 +111,22 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& or
     m.seed = f.at("seed").get<uint64_t>();
     m.filter_blocks = f.at("blocks").get<uint64_t>();
     m.expected_fpr = f.at("expected_fpr").get<double>();
+    // Stores written before the range digests existed have neither; readers then verify the
+    // whole filter on every open (corpus_store.h).
+    m.filter_checksum = f.value("checksum", "");
+    m.filter_verified_at = f.value("verified_at", "");
+    if (!m.filter_checksum.empty() && m.filter_checksum.size() != 64) {
+      return bad("filter checksum is not 64 hex digits");
+    }
     const std::string gen = GenerationDirName(m.generation);
     if (f.at("file").get<std::string>() != gen + "/filter.csbf" ||
         j.at("index").at("dir").get<std::string>() != gen + "/index") {
       return bad("filter/index paths do not match generation " + std::to_string(m.generation));
     }
     if (j.at("index").at("value_format").get<int>() != kValueFormat) {
-      return bad("unsupported index value_format");
+      return bad("the index has value_format " + j.at("index").at("value_format").dump() +
+                 ", this credsweep reads " + std::to_string(kValueFormat) +
+                 " (the bucketed layout; older stores must be re-imported)");
     }
     if (m.generation == 0) return bad("generation 0 is not valid");
     if (m.key_type != "ntlm") return bad("unsupported key_type '" + m.key_type + "'");
@@ -155,63 +175,130 @@ uint64_t IndexValue::TotalCount() const {
   return total;
 }
 
-void EncodeIndexValue(const IndexValue& v, std::string* out) {
-  out->clear();
-  out->push_back(static_cast<char>(kValueFormat));
-  PutVarint(v.first_month, out);
-  PutVarint(v.sources.size(), out);
-  for (const SourceCount& s : v.sources) {
+namespace {
+
+// Months since 2000-01 <-> YYYYMM.
+uint32_t MonthIndex(uint32_t yyyymm) {
+  const uint32_t y = yyyymm / 100, m = yyyymm % 100;
+  return y < 2000 || m < 1 || m > 12 ? 0 : (y - 2000) * 12 + (m - 1);
+}
+uint32_t Yyyymm(uint64_t index) {
+  return static_cast<uint32_t>((2000 + index / 12) * 100 + index % 12 + 1);
+}
+
+void PutSources(std::span<const SourceCount> sources, std::string* out) {
+  if (sources.size() != 1) PutVarint(sources.size(), out);
+  for (const SourceCount& s : sources) {
     PutVarint(s.source_id, out);
     PutVarint(s.count, out);
   }
 }
 
-size_t EncodeSingleSourceValue(uint32_t first_month, uint32_t source_id, uint64_t count,
-                               char* out) {
-  char* p = out;
-  auto put = [&p](uint64_t v) {
-    while (v >= 0x80) {
-      *p++ = static_cast<char>((v & 0x7F) | 0x80);
-      v >>= 7;
-    }
-    *p++ = static_cast<char>(v);
-  };
-  *p++ = static_cast<char>(kValueFormat);
-  put(first_month);
-  *p++ = 1;
-  put(source_id);
-  put(count);
-  return static_cast<size_t>(p - out);
-}
-
-bool DecodeIndexValue(std::string_view in, IndexValue* out) {
-  if (in.empty() || static_cast<uint8_t>(in[0]) != kValueFormat) return false;
-  in.remove_prefix(1);
-  uint64_t month, n;
-  if (!GetVarint(&in, &month) || !GetVarint(&in, &n) || n == 0 || n > in.size()) return false;
-  out->first_month = static_cast<uint32_t>(month);
-  out->sources.clear();
-  for (uint64_t i = 0; i < n; ++i) {
-    uint64_t id, count;
-    if (!GetVarint(&in, &id) || !GetVarint(&in, &count)) return false;
-    out->sources.push_back({static_cast<uint32_t>(id), count});
-  }
-  return in.empty();
-}
-
-bool DecodeTotalCount(std::string_view in, uint64_t* total, uint32_t* first_month) {
-  if (in.empty() || static_cast<uint8_t>(in[0]) != kValueFormat) return false;
-  in.remove_prefix(1);
-  uint64_t month, n;
-  if (!GetVarint(&in, &month) || !GetVarint(&in, &n) || n == 0 || n > in.size()) return false;
+// Reads one hash's value; with `sources` null only sums the counts.
+bool GetValue(std::string_view* in, uint32_t base_month, uint32_t* month, uint64_t* total,
+              std::vector<SourceCount>* sources) {
+  uint64_t h, k = 1;
+  if (!GetVarint(in, &h)) return false;
+  if ((h & 1) != 0 && (!GetVarint(in, &k) || k < 2 || k > in->size())) return false;
+  if ((h >> 1) > (uint64_t{1} << 20)) return false;
+  *month = Yyyymm(base_month + (h >> 1));
   uint64_t sum = 0;
-  for (uint64_t i = 0; i < n; ++i) {
+  for (uint64_t j = 0; j < k; ++j) {
     uint64_t id, count;
-    if (!GetVarint(&in, &id) || !GetVarint(&in, &count)) return false;
-    sum += count;
+    if (!GetVarint(in, &id) || !GetVarint(in, &count) || id > UINT32_MAX) return false;
+    sum = sum + count < sum ? UINT64_MAX : sum + count;
+    if (sources != nullptr) sources->push_back({static_cast<uint32_t>(id), count});
   }
   *total = sum;
-  *first_month = static_cast<uint32_t>(month);
+  return true;
+}
+
+}  // namespace
+
+void BucketEncoder::Clear() {
+  suffixes_.clear();
+  months_.clear();
+  values_.clear();
+  value_ends_.clear();
+}
+
+void BucketEncoder::Add(const uint8_t* suffix, uint32_t first_month,
+                        std::span<const SourceCount> sources) {
+  suffixes_.append(reinterpret_cast<const char*>(suffix), kSuffixBytes);
+  months_.push_back(MonthIndex(first_month));
+  values_.push_back(sources.size() == 1 ? '\0' : '\1');  // the multi flag, folded in Finish
+  PutSources(sources, &values_);
+  value_ends_.push_back(static_cast<uint32_t>(values_.size()));
+}
+
+void BucketEncoder::Finish(std::string* out) const {
+  out->clear();
+  out->push_back(static_cast<char>(kValueFormat));
+  PutVarint(months_.size(), out);
+  const uint32_t base = months_.empty() ? 0 : *std::min_element(months_.begin(), months_.end());
+  PutVarint(base, out);
+  out->append(suffixes_);
+  uint32_t begin = 0;
+  for (size_t i = 0; i < months_.size(); ++i) {
+    const uint64_t multi = static_cast<uint8_t>(values_[begin]);
+    PutVarint((uint64_t{months_[i] - base} << 1) | multi, out);
+    out->append(values_, begin + 1, value_ends_[i] - begin - 1);
+    begin = value_ends_[i];
+  }
+}
+
+bool BucketView::Parse(std::string_view in) {
+  if (in.empty() || static_cast<uint8_t>(in[0]) != kValueFormat) return false;
+  in.remove_prefix(1);
+  uint64_t n, base;
+  if (!GetVarint(&in, &n) || n == 0 || !GetVarint(&in, &base) || base > (uint64_t{1} << 20)) {
+    return false;
+  }
+  // Each hash needs its suffix and at least 3 value bytes.
+  if (n > in.size() / (kSuffixBytes + 3)) return false;
+  n_ = static_cast<size_t>(n);
+  base_month_ = static_cast<uint32_t>(base);
+  suffixes_ = reinterpret_cast<const uint8_t*>(in.data());
+  for (size_t i = 1; i < n_; ++i) {
+    if (std::memcmp(suffix(i - 1), suffix(i), kSuffixBytes) >= 0) return false;
+  }
+  values_ = in.substr(n_ * kSuffixBytes);
+  return true;
+}
+
+size_t BucketView::Find(const uint8_t* key_suffix) const {
+  size_t lo = 0, hi = n_;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    const int c = std::memcmp(suffix(mid), key_suffix, kSuffixBytes);
+    if (c == 0) return mid;
+    if (c < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return n_;
+}
+
+bool BucketView::Total(size_t i, uint64_t* total, uint32_t* first_month) const {
+  std::string_view in = values_;
+  for (size_t j = 0; j <= i; ++j) {
+    if (!GetValue(&in, base_month_, first_month, total, nullptr)) return false;
+  }
+  return true;
+}
+
+bool BucketView::DecodeAll(std::vector<IndexValue>* out) const {
+  out->resize(n_);
+  std::string_view in = values_;
+  uint64_t total;
+  for (size_t i = 0; i < n_; ++i) {
+    (*out)[i].sources.clear();
+    if (!GetValue(&in, base_month_, &(*out)[i].first_month, &total, &(*out)[i].sources)) {
+      return false;
+    }
+  }
   return in.empty();
 }
 

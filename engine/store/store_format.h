@@ -19,25 +19,41 @@
 //   { "format": "credsweep-corpus-store", "format_version": 1, "generation": 7,
 //     "key_type": "ntlm", "keys": 123, "updated_at": "2026-11-22T13:20:00Z",
 //     "filter": { "file": "gen-000007/filter.csbf", "bits_per_key": 16.0, "probes": 10,
-//                 "seed": 42, "blocks": 4, "expected_fpr": 0.0008 },
+//                 "seed": 42, "blocks": 4, "expected_fpr": 0.0008,
+//                 "checksum": "<hex BLAKE2b-256 of filter.csbf, as in its header>",
+//                 "ranges": "gen-000007/filter.ranges", "verified_at": "2026-11-22T13:20:05Z" },
 //     "index": { "dir": "gen-000007/index", "value_format": 1 },
 //     "sources": [ { "id": 1, "name": "hibp", "version": "v8", "format": "hibp",
 //                    "lines": 1000, "records": 998, "imported_at": "...", "checksum": "<hex>" } ] }
 //
-// Index value encoding (value_format 1), chosen for size (1e9 keys) over fixed-width speed:
-//   u8      value format = 1
-//   varint  first month seen, as YYYYMM (e.g. 202611): the month of the import that first
-//           added the key
-//   varint  number of sources n (>= 1)
-//   n x { varint source id (manifest "id"), varint count in that source's latest version }
-// Varints are LEB128 (7 bits per byte, low first), at most 10 bytes. A typical HIBP key costs
-// 1 + 3 + 1 + 1 + 1..4 = 7..10 bytes. The prevalence a lookup reports is the sum of the counts.
-// The index also holds one metadata key, kIndexMetaKey (not 16 bytes, so never a hash), whose
+// Index layout (value_format 2, "bucketed"), chosen for size at 2e9 keys:
+// RocksDB stores every entry with an 8-byte sequence trailer and three length bytes, which made
+// one-entry-per-hash (value_format 1) cost 32 bytes per key on disk. So the RocksDB key is the
+// first kBucketPrefixBytes (3) bytes of the hash and the value packs every hash of that bucket:
+// 2^24 buckets, ~6 keys each at 1e8 keys, ~120 at 2e9 — the per-entry cost is then shared.
+//   u8      value format = 2
+//   varint  n, the number of hashes in the bucket (>= 1)
+//   varint  base month: the smallest first-seen month in the bucket, as months since 2000-01
+//   n x 13  the hashes' remaining 13 bytes ("suffixes"), strictly increasing: a lookup
+//           binary-searches them in place without decoding anything
+//   n x     per hash, in suffix order: varint h = (first month - base month) * 2 + multi;
+//           multi = 0: varint source id, varint count (one source: the common case, 3-6 bytes)
+//           multi = 1: varint k (>= 2), k x { varint source id, varint count }
+// Varints are LEB128 (7 bits per byte, low first), at most 10 bytes. A typical HIBP hash costs
+// 13 + 3..5 bytes plus its share of the bucket's RocksDB entry; measured in README ("corpus
+// store"). The prevalence a lookup reports is the sum of the counts.
+// A lookup reads one bucket (Get / MultiGet of the 3-byte prefix), binary-searches the suffix
+// and walks the varints of the hashes before it (bucket values are ~2 KB at most at 2e9 keys).
+// Buckets are uniform because NT hashes are; a hand-made list of hashes sharing a prefix only
+// makes its bucket larger (still exact, slower).
+// The index also holds one metadata key, kIndexMetaKey (not 3 bytes, so never a bucket), whose
 // value is {"generation": N, "keys": K} as JSON: Open() checks it against the manifest.
+// Stores with value_format 1 are refused with "re-import" (ManifestFromJson).
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -47,9 +63,12 @@
 namespace credsweep::store {
 
 inline constexpr int kManifestFormatVersion = 1;
-inline constexpr int kValueFormat = 1;
+inline constexpr int kValueFormat = 2;
+inline constexpr size_t kBucketPrefixBytes = 3;
+inline constexpr size_t kSuffixBytes = 16 - kBucketPrefixBytes;
 inline constexpr char kManifestName[] = "manifest.json";
 inline constexpr char kLockName[] = "LOCK";
+inline constexpr char kFilterRangesName[] = "filter.ranges";
 inline constexpr std::string_view kIndexMetaKey{"\x00credsweep:meta", 15};
 
 struct SourceEntry {
@@ -73,6 +92,10 @@ struct Manifest {
   uint64_t seed = 0;
   uint64_t filter_blocks = 0;
   double expected_fpr = 0;
+  // Hex BLAKE2b-256 stored in the filter's header, and when the whole filter was last verified
+  // against it (import, `corpus verify`). Empty in stores made before range digests existed.
+  std::string filter_checksum;
+  std::string filter_verified_at;
   std::vector<SourceEntry> sources;
 };
 
@@ -80,6 +103,8 @@ struct Manifest {
 std::string GenerationDirName(uint64_t generation);
 std::string FilterPath(const std::string& store, uint64_t generation);
 std::string IndexPath(const std::string& store, uint64_t generation);
+// gen-NNNNNN/filter.ranges: range digests of the filter body (internal/filter_ranges.h).
+std::string FilterRangesPath(const std::string& store, uint64_t generation);
 
 std::string ManifestToJson(const Manifest& m);
 // Errors: kCorruption naming `origin` when the text is not a valid manifest.
@@ -88,7 +113,7 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& or
 Result<Manifest> LoadManifest(const std::string& store);
 Status SaveManifest(const std::string& store, const Manifest& m);
 
-// Index values.
+// Index values: the value of one hash.
 struct SourceCount {
   uint32_t source_id;
   uint64_t count;
@@ -98,15 +123,44 @@ struct IndexValue {
   std::vector<SourceCount> sources;
   uint64_t TotalCount() const;
 };
-void EncodeIndexValue(const IndexValue& v, std::string* out);
-// false when the bytes are not a value_format 1 value.
-[[nodiscard]] bool DecodeIndexValue(std::string_view bytes, IndexValue* out);
-// Fast paths for the two hot cases: a fresh value with one source, and the total of a value.
-inline constexpr size_t kMaxSingleSourceValue = 1 + 5 + 1 + 5 + 10;
-// Writes into out (at least kMaxSingleSourceValue bytes); returns the length.
-size_t EncodeSingleSourceValue(uint32_t first_month, uint32_t source_id, uint64_t count,
-                               char* out);
-[[nodiscard]] bool DecodeTotalCount(std::string_view bytes, uint64_t* total, uint32_t* first_month);
+
+// Builds one bucket value. REQUIRES: Add in strictly increasing suffix order, months >= 200001.
+class BucketEncoder {
+ public:
+  void Clear();
+  void Add(const uint8_t* suffix, uint32_t first_month, std::span<const SourceCount> sources);
+  bool empty() const { return months_.empty(); }
+  // Writes the value into *out (replacing its contents).
+  void Finish(std::string* out) const;
+
+ private:
+  std::string suffixes_;
+  std::vector<uint32_t> months_;  // months since 2000-01
+  std::string values_;            // per hash: multi flag + sources, month delta added in Finish
+  std::vector<uint32_t> value_ends_;
+};
+
+// A parsed bucket value; points into the bytes it was parsed from.
+class BucketView {
+ public:
+  // false when the bytes are not a value_format 2 bucket (header, suffix array size and order
+  // are checked here; the per-hash values when they are decoded).
+  [[nodiscard]] bool Parse(std::string_view bytes);
+  size_t size() const { return n_; }
+  const uint8_t* suffix(size_t i) const { return suffixes_ + i * kSuffixBytes; }
+  // Index of `suffix` (kSuffixBytes bytes), or size() when the bucket does not hold it.
+  size_t Find(const uint8_t* suffix) const;
+  // Total count and first month (YYYYMM) of hash i. false on malformed bytes.
+  [[nodiscard]] bool Total(size_t i, uint64_t* total, uint32_t* first_month) const;
+  // Every hash's value, in order. false on malformed bytes.
+  [[nodiscard]] bool DecodeAll(std::vector<IndexValue>* out) const;
+
+ private:
+  size_t n_ = 0;
+  uint32_t base_month_ = 0;
+  const uint8_t* suffixes_ = nullptr;
+  std::string_view values_;
+};
 
 // YYYYMM of a Unix time (UTC).
 uint32_t MonthOf(int64_t unix_seconds);

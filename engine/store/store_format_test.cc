@@ -17,6 +17,8 @@ TEST(StoreFormatGoldenTest, ManifestBytes) {
   m.seed = 42;
   m.filter_blocks = 32;
   m.expected_fpr = 0.000825;
+  m.filter_checksum = std::string(64, 'f');
+  m.filter_verified_at = "2026-11-01T02:00:05Z";
   m.sources = {{1, "hibp-ntlm", "v9", "hibp", 1200, 1000, "2026-10-02T00:00:00Z",
                 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"}};
   const std::string kGolden = R"({
@@ -32,11 +34,14 @@ TEST(StoreFormatGoldenTest, ManifestBytes) {
     "probes": 10,
     "seed": 42,
     "blocks": 32,
-    "expected_fpr": 0.000825
+    "expected_fpr": 0.000825,
+    "checksum": "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    "ranges": "gen-000003/filter.ranges",
+    "verified_at": "2026-11-01T02:00:05Z"
   },
   "index": {
     "dir": "gen-000003/index",
-    "value_format": 1
+    "value_format": 2
   },
   "sources": [
     {
@@ -58,24 +63,27 @@ TEST(StoreFormatGoldenTest, ManifestBytes) {
   EXPECT_EQ(ManifestToJson(*back), kGolden);
 }
 
-TEST(StoreFormatGoldenTest, IndexValueBytes) {
-  // value_format 1, first month 202611, two sources: (1, 3) and (2, 1,000,000).
-  IndexValue v;
-  v.first_month = 202611;
-  v.sources = {{1, 3}, {2, 1000000}};
+TEST(StoreFormatGoldenTest, IndexBucketBytes) {
+  // value_format 2, one bucket holding two hashes (suffixes 0x01.. and 0x02..): first seen
+  // 2026-11 and 2026-12, one source each (1, 3) and two sources (1, 5) + (2, 1,000,000).
+  uint8_t s1[kSuffixBytes], s2[kSuffixBytes];
+  for (size_t i = 0; i < kSuffixBytes; ++i) {
+    s1[i] = 0x01;
+    s2[i] = 0x02;
+  }
+  BucketEncoder enc;
+  const SourceCount one[] = {{1, 3}};
+  const SourceCount two[] = {{1, 5}, {2, 1000000}};
+  enc.Add(s1, 202611, one);
+  enc.Add(s2, 202612, two);
   std::string bytes;
-  EncodeIndexValue(v, &bytes);
-  const std::string kGolden("\x01\xf3\xae\x0c\x02\x01\x03\x02\xc0\x84\x3d", 11);
+  enc.Finish(&bytes);
+  // 02 | n=2 | base month 322 (2026-11 as months since 2000-01) = c2 02 | 13 x 01 | 13 x 02 |
+  // h=0 (same month, one source) 01 03 | h=(1*2+1)=03, k=2, 01 05, 02 c0 84 3d
+  const std::string kGolden = std::string("\x02\x02\xc2\x02", 4) + std::string(13, '\x01') +
+                              std::string(13, '\x02') +
+                              std::string("\x00\x01\x03\x03\x02\x01\x05\x02\xc0\x84\x3d", 11);
   EXPECT_EQ(bytes, kGolden);
-  // The one-source fast path writes the same layout as the general encoder.
-  char fast[kMaxSingleSourceValue];
-  const size_t n = EncodeSingleSourceValue(202611, 2, 1000000, fast);
-  IndexValue one;
-  one.first_month = 202611;
-  one.sources = {{2, 1000000}};
-  EncodeIndexValue(one, &bytes);
-  EXPECT_EQ(std::string(fast, n), bytes);
-  EXPECT_EQ(bytes, std::string("\x01\xf3\xae\x0c\x01\x02\xc0\x84\x3d", 9));
 }
 
 }  // namespace

@@ -243,6 +243,20 @@ class CorpusCliTest(unittest.TestCase):
         self.assertIn("stdin:2:", r.stderr.decode())
         self.assert_no_secret(r.stderr, ["hunter2"])
 
+    def test_verify_checks_the_whole_store_and_records_the_time(self):
+        store = self.new_store("s_verify")
+        self.import_ok(store, self.hibp)
+        with open(os.path.join(store, "manifest.json")) as f:
+            before = json.load(f)["filter"]
+        self.assertEqual(len(before["checksum"]), 64)
+        r = run(["corpus", "verify", "--store", store])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"verified", r.stdout)
+        with open(os.path.join(store, "manifest.json")) as f:
+            after = json.load(f)["filter"]
+        self.assertEqual(after["checksum"], before["checksum"])
+        self.assertGreaterEqual(after["verified_at"], before["verified_at"])
+
     def test_corrupt_store_fails_closed_with_exit_3(self):
         base = self.new_store("s_corrupt_base")
         self.import_ok(base, self.hibp)
@@ -254,11 +268,19 @@ class CorpusCliTest(unittest.TestCase):
 
         def expect_exit_3(store, names):
             for args, stdin in ((["corpus", "info", "--store", store], None),
-                                (["corpus", "check", "--store", store], PASSWORD_NT.encode() + b"\n")):
+                                (["corpus", "check", "--store", store], PASSWORD_NT.encode() + b"\n"),
+                                (["corpus", "verify", "--store", store], None)):
                 r = run(args, stdin=stdin)
                 self.assertEqual(r.returncode, 3, (args, r.stdout, r.stderr))
                 self.assertIn(names, r.stderr.decode())
                 self.assertEqual(r.stdout, b"")
+            # check-password reads only the header and the range it probes, which for a store
+            # this small is the whole filter: it must refuse every one of these damages too.
+            for pw in (b"password", b"not-in-any-breach-7d2f"):
+                r = run(["check-password", "--store", store], stdin=pw)
+                self.assertEqual(r.returncode, 3, (r.stdout, r.stderr))
+                self.assertIn(b"rejected", r.stdout)
+                self.assertIn(names, r.stderr.decode())
 
         store = fresh_copy()
         with open(os.path.join(store, "manifest.json"), "w") as f:

@@ -1,0 +1,255 @@
+// Cheap opens (StoreOpenOptions kProbedRanges, what check-password uses) and the full check
+// (`corpus verify`, VerifyStore): same answers as a full open, and fail closed on every damage
+// a cheap open promises to see (corpus_store.h, internal/filter_ranges.h).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bloom/blocked_bloom_filter.h"
+#include "connectors/corpus/hibp_generator.h"
+#include "engine/base/file_util.h"
+#include "engine/base/test_temp_dir.h"
+#include "engine/store/corpus_import.h"
+#include "engine/store/corpus_store.h"
+#include "engine/store/store_format.h"
+
+namespace credsweep::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr StoreOpenOptions kProbed{.filter_check = FilterCheck::kProbedRanges};
+
+// 600 000 keys at 16 bits/key: a 1.2 MB filter body, so two 1 MiB ranges.
+class FilterCheckTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(MakeTestTempDir("cs_filter_check"));
+    hibp_ = new std::string(*dir_ + "/hibp.txt");
+    ASSERT_TRUE(corpus::GenerateHibpFile({*hibp_, 600000, "", 7}).ok());
+    // Every 50th hash of the file is a query that must be found; their prefix-shifted twins
+    // (almost surely absent) must not.
+    std::ifstream in(*hibp_);
+    std::string line;
+    present_ = new std::vector<NtHash>();
+    for (uint64_t i = 0; std::getline(in, line); ++i) {
+      if (i % 50 == 0) present_->push_back(*ParseNtHashHex(line.substr(0, 32)));
+    }
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete hibp_;
+    delete present_;
+  }
+
+  void SetUp() override {
+    store_ = MakeTestTempDir("cs_filter_check_store") + "/store";
+    ImportOptions o;
+    o.store = store_;
+    o.paths = {*hibp_};
+    o.source = "hibp";
+    o.version = "v1";
+    o.now = [] { return int64_t{1795000000}; };
+    auto r = ImportCorpus(o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+
+  std::string FilterPath() const { return store_ + "/gen-000001/filter.csbf"; }
+  std::string RangesPath() const { return store_ + "/gen-000001/filter.ranges"; }
+
+  // Flips one bit of the filter file at `offset` in place (what bit rot looks like).
+  void FlipByte(const std::string& path, uint64_t offset) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(offset));
+    char c;
+    f.get(c);
+    f.seekp(static_cast<std::streamoff>(offset));
+    f.put(static_cast<char>(c ^ 0x10));
+  }
+
+  std::vector<NtHash> Absent() const {
+    std::vector<NtHash> q;
+    for (NtHash h : *present_) {
+      h[15] ^= 0x5A;
+      q.push_back(h);
+    }
+    return q;
+  }
+
+  static std::string* dir_;
+  static std::string* hibp_;
+  static std::vector<NtHash>* present_;
+  std::string store_;
+};
+std::string* FilterCheckTest::dir_ = nullptr;
+std::string* FilterCheckTest::hibp_ = nullptr;
+std::vector<NtHash>* FilterCheckTest::present_ = nullptr;
+
+TEST_F(FilterCheckTest, ImportRecordsTheVerifiedChecksumAndRanges) {
+  auto m = LoadManifest(store_);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->filter_checksum.size(), 64u);
+  EXPECT_EQ(m->filter_verified_at, "2026-11-18T11:06:40Z");
+  auto j = nlohmann::json::parse(*ReadFile(store_ + "/manifest.json"));
+  EXPECT_EQ(j["filter"]["ranges"], "gen-000001/filter.ranges");
+  // 64-byte header + two 16-byte digests.
+  EXPECT_EQ(fs::file_size(RangesPath()), 64u + 2 * 16u);
+}
+
+TEST_F(FilterCheckTest, ProbedOpenAnswersExactlyLikeAFullOpen) {
+  auto full = CorpusStore::Open(store_);
+  auto probed = CorpusStore::Open(store_, kProbed);
+  ASSERT_TRUE(full.ok() && probed.ok()) << probed.status().ToString();
+  std::vector<NtHash> q = *present_;
+  for (const NtHash& h : Absent()) q.push_back(h);
+  std::vector<LookupResult> a, b;
+  ASSERT_TRUE((*full)->LookupBatch(q, &a).ok());
+  ASSERT_TRUE((*probed)->LookupBatch(q, &b).ok());
+  size_t found = 0;
+  for (size_t i = 0; i < q.size(); ++i) {
+    ASSERT_EQ(a[i].found, b[i].found) << i;
+    ASSERT_EQ(a[i].count, b[i].count) << i;
+    found += b[i].found;
+    auto one = (*probed)->Lookup(q[i]);
+    ASSERT_TRUE(one.ok());
+    ASSERT_EQ(one->found, b[i].found) << i;
+  }
+  EXPECT_EQ(found, present_->size());
+}
+
+TEST_F(FilterCheckTest, DamageInAProbedRangeFailsTheLookup) {
+  // Damage the second range (body offset 1 MiB + 100): a cheap open still succeeds (it reads
+  // no body), but a lookup probing that range fails closed; one probing only the first range
+  // is answered (that range is intact). The full open and `corpus verify` refuse the store.
+  FlipByte(FilterPath(), bloom::kHeaderSize + (1u << 20) + 100);
+  auto probed = CorpusStore::Open(store_, kProbed);
+  ASSERT_TRUE(probed.ok()) << probed.status().ToString();
+  auto filter = bloom::Filter::Open(FilterPath(), bloom::OpenOptions{.verify_checksum = false});
+  ASSERT_TRUE(filter.ok());
+  const uint64_t blocks_per_range = (1u << 20) / bloom::kBlockBytes;
+  size_t failed = 0, answered = 0;
+  for (const NtHash& h : *present_) {
+    const bool second = (*filter)->BlockOf(h.data()) >= blocks_per_range;
+    auto r = (*probed)->Lookup(h);
+    if (second) {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+      EXPECT_NE(r.status().message().find("filter.csbf"), std::string::npos);
+      ++failed;
+    } else {
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_TRUE(r->found);
+      ++answered;
+    }
+  }
+  EXPECT_GT(failed, 0u);
+  EXPECT_GT(answered, 0u);
+  std::vector<LookupResult> res;
+  EXPECT_EQ((*probed)->LookupBatch(*present_, &res).code(), StatusCode::kCorruption);
+
+  EXPECT_EQ(CorpusStore::Open(store_).status().code(), StatusCode::kCorruption);
+  const std::string manifest_before = *ReadFile(store_ + "/manifest.json");
+  auto v = VerifyStore(store_);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(v.status().message().find("filter.csbf"), std::string::npos);
+  EXPECT_EQ(*ReadFile(store_ + "/manifest.json"), manifest_before);
+}
+
+TEST_F(FilterCheckTest, CheapOpenRefusesHeaderAndSidecarMismatches) {
+  const std::string saved_filter = *ReadFile(FilterPath());
+  const std::string saved_ranges = *ReadFile(RangesPath());
+  auto expect_corrupt = [&](const std::string& what, const std::string& names) {
+    auto s = CorpusStore::Open(store_, kProbed);
+    ASSERT_FALSE(s.ok()) << what;
+    EXPECT_EQ(s.status().code(), StatusCode::kCorruption) << what << ": " << s.status().ToString();
+    EXPECT_NE(s.status().message().find(names), std::string::npos) << s.status().message();
+  };
+  auto restore = [&] {
+    ASSERT_TRUE(WriteFileAtomic(FilterPath(), saved_filter, 0644).ok());
+    ASSERT_TRUE(WriteFileAtomic(RangesPath(), saved_ranges, 0644).ok());
+    ASSERT_TRUE(CorpusStore::Open(store_, kProbed).ok());
+  };
+  // The stored checksum changed (a filter that is not the one the manifest recorded).
+  FlipByte(FilterPath(), 60);
+  expect_corrupt("filter checksum differs from the manifest", "filter.csbf");
+  restore();
+  // The seed (a header field): the manifest's seed no longer matches.
+  FlipByte(FilterPath(), 41);
+  expect_corrupt("seed flipped", "filter.csbf");
+  restore();
+  ASSERT_TRUE(WriteFileAtomic(FilterPath(), saved_filter.substr(0, saved_filter.size() - 64), 0644)
+                  .ok());
+  expect_corrupt("truncated filter", "filter.csbf");
+  restore();
+  fs::remove(RangesPath());
+  expect_corrupt("missing range digests", "filter.ranges");
+  restore();
+  ASSERT_TRUE(WriteFileAtomic(RangesPath(), saved_ranges.substr(0, 80), 0644).ok());
+  expect_corrupt("truncated range digests", "filter.ranges");
+  restore();
+  FlipByte(RangesPath(), 30);  // the filter checksum the sidecar belongs to
+  expect_corrupt("range digests of another filter", "filter.ranges");
+  restore();
+  // A damaged digest fails the lookups of its range (never a silent "not leaked").
+  FlipByte(RangesPath(), 64 + 3);
+  auto probed = CorpusStore::Open(store_, kProbed);
+  ASSERT_TRUE(probed.ok());
+  std::vector<LookupResult> res;
+  EXPECT_EQ((*probed)->LookupBatch(*present_, &res).code(), StatusCode::kCorruption);
+  EXPECT_EQ(VerifyStore(store_).status().code(), StatusCode::kCorruption);
+}
+
+TEST_F(FilterCheckTest, VerifyChecksEveryIndexBlockAndRecordsTheTime) {
+  auto v = VerifyStore(store_, [] { return int64_t{1796000000}; });
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->keys, 600000u);
+  EXPECT_FALSE(v->ranges_written);
+  EXPECT_EQ(LoadManifest(store_)->filter_verified_at, "2026-11-30T00:53:20Z");
+  // Bit rot in the middle of an index table file: only the full check reads that block.
+  for (const auto& e : fs::directory_iterator(store_ + "/gen-000001/index")) {
+    if (e.path().extension() == ".sst") {
+      FlipByte(e.path().string(), fs::file_size(e.path()) / 3);
+      break;
+    }
+  }
+  auto bad = VerifyStore(store_);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kCorruption) << bad.status().ToString();
+  EXPECT_NE(bad.status().message().find("index"), std::string::npos);
+}
+
+TEST_F(FilterCheckTest, OlderStoreWithoutDigestsIsVerifiedInFullThenUpgradedByVerify) {
+  // What a store written before range digests existed looks like.
+  auto j = nlohmann::json::parse(*ReadFile(store_ + "/manifest.json"));
+  j["filter"].erase("checksum");
+  j["filter"].erase("ranges");
+  j["filter"].erase("verified_at");
+  ASSERT_TRUE(WriteFileAtomic(store_ + "/manifest.json", j.dump(), 0644).ok());
+  fs::remove(RangesPath());
+  // A cheap open falls back to hashing the whole filter: it still refuses bit rot anywhere.
+  const std::string saved_filter = *ReadFile(FilterPath());
+  FlipByte(FilterPath(), bloom::kHeaderSize + 7);
+  EXPECT_EQ(CorpusStore::Open(store_, kProbed).status().code(), StatusCode::kCorruption);
+  ASSERT_TRUE(WriteFileAtomic(FilterPath(), saved_filter, 0644).ok());
+  ASSERT_TRUE(CorpusStore::Open(store_, kProbed).ok());
+  // `corpus verify` writes the digests and records the checksum.
+  auto v = VerifyStore(store_);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(v->ranges_written);
+  EXPECT_EQ(LoadManifest(store_)->filter_checksum.size(), 64u);
+  EXPECT_TRUE(fs::exists(RangesPath()));
+  auto probed = CorpusStore::Open(store_, kProbed);
+  ASSERT_TRUE(probed.ok()) << probed.status().ToString();
+  std::vector<LookupResult> res;
+  ASSERT_TRUE((*probed)->LookupBatch(*present_, &res).ok());
+  for (const LookupResult& r : res) ASSERT_TRUE(r.found);
+}
+
+}  // namespace
+}  // namespace credsweep::store

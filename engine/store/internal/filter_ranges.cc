@@ -1,0 +1,134 @@
+#include "engine/store/internal/filter_ranges.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "engine/base/file_util.h"
+
+namespace credsweep::store::internal {
+namespace {
+
+constexpr char kMagic[4] = {'C', 'S', 'F', 'R'};
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeaderBytes = 64;
+constexpr size_t kOffFilterChecksum = 24;
+
+uint64_t RangeCount(const bloom::Filter& f, uint64_t range_bytes) {
+  const uint64_t body = f.block_count() * bloom::kBlockBytes;
+  return (body + range_bytes - 1) / range_bytes;
+}
+
+std::string Corrupt(const std::string& path, const std::string& what) {
+  return path + ": " + what + "; re-import the corpus (`credsweep corpus import`) to rebuild it";
+}
+
+}  // namespace
+
+Status VerifyFilterAndWriteRanges(const bloom::Filter& filter, const std::string& filter_path,
+                                  const std::string& ranges_path) {
+  std::vector<uint8_t> digests;
+  CS_RETURN_IF_ERROR(filter.VerifyBody(filter_path, kFilterRangeBytes, &digests));
+  std::string out(kHeaderBytes, '\0');
+  std::memcpy(out.data(), kMagic, 4);
+  const uint64_t ranges = RangeCount(filter, kFilterRangeBytes);
+  std::memcpy(out.data() + 4, &kVersion, 4);
+  std::memcpy(out.data() + 8, &kFilterRangeBytes, 8);
+  std::memcpy(out.data() + 16, &ranges, 8);
+  std::memcpy(out.data() + kOffFilterChecksum, filter.checksum(), bloom::kChecksumBytes);
+  out.append(reinterpret_cast<const char*>(digests.data()), digests.size());
+  return WriteFileAtomic(ranges_path, out, 0644);
+}
+
+Status VerifyFilterAndRanges(const bloom::Filter& filter, const std::string& filter_path,
+                             const std::string& ranges_path) {
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<FilterRanges> ranges,
+                      FilterRanges::Open(ranges_path, filter, filter_path));
+  std::vector<uint8_t> digests;
+  CS_RETURN_IF_ERROR(filter.VerifyBody(filter_path, kFilterRangeBytes, &digests));
+  if (digests.size() != ranges->ranges_ * bloom::kRangeDigestBytes ||
+      std::memcmp(digests.data(), ranges->digests_, digests.size()) != 0) {
+    return Status::Corruption(Corrupt(ranges_path, "a range digest does not match the filter"));
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<FilterRanges>> FilterRanges::Open(const std::string& path,
+                                                         const bloom::Filter& filter,
+                                                         const std::string& filter_path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound(path + ": no filter range digests");
+    return Status::FromErrno("cannot open " + path, errno);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    Status s = Status::FromErrno("cannot stat " + path, errno);
+    ::close(fd);
+    return s;
+  }
+  const uint64_t ranges = RangeCount(filter, kFilterRangeBytes);
+  const uint64_t want = kHeaderBytes + ranges * bloom::kRangeDigestBytes;
+  if (!S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) != want) {
+    ::close(fd);
+    return Status::Corruption(Corrupt(path, "size " + std::to_string(st.st_size) + " bytes, " +
+                                                std::to_string(want) + " expected for " +
+                                                filter_path));
+  }
+  void* p = ::mmap(nullptr, static_cast<size_t>(want), PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (p == MAP_FAILED) return Status::FromErrno("cannot mmap " + path, errno);
+  std::unique_ptr<FilterRanges> r(new FilterRanges());
+  r->map_ = p;
+  r->map_bytes_ = static_cast<size_t>(want);
+  const auto* h = static_cast<const uint8_t*>(p);
+  uint32_t version;
+  uint64_t range_bytes, count;
+  std::memcpy(&version, h + 4, 4);
+  std::memcpy(&range_bytes, h + 8, 8);
+  std::memcpy(&count, h + 16, 8);
+  if (std::memcmp(h, kMagic, 4) != 0 || version != kVersion || range_bytes != kFilterRangeBytes ||
+      count != ranges) {
+    return Status::Corruption(Corrupt(path, "bad header (magic, version or range layout)"));
+  }
+  if (std::memcmp(h + kOffFilterChecksum, filter.checksum(), bloom::kChecksumBytes) != 0) {
+    return Status::Corruption(Corrupt(path, "belongs to a different filter than " + filter_path));
+  }
+  r->filter_ = &filter;
+  r->filter_path_ = filter_path;
+  r->range_bytes_ = range_bytes;
+  r->ranges_ = ranges;
+  r->digests_ = h + kHeaderBytes;
+  r->verified_.reset(new std::atomic<uint8_t>[ranges]());
+  return r;
+}
+
+FilterRanges::~FilterRanges() {
+  if (map_ != nullptr) ::munmap(map_, map_bytes_);
+}
+
+Status FilterRanges::CheckBlock(uint64_t block) const {
+  const uint64_t range = block * bloom::kBlockBytes / range_bytes_;
+  if (range >= ranges_) {
+    return Status::Internal(filter_path_ + ": block " + std::to_string(block) + " out of range");
+  }
+  if (verified_[range].load(std::memory_order_acquire) != 0) return Status::Ok();
+  uint8_t digest[bloom::kRangeDigestBytes];
+  filter_->RangeDigest(range, range_bytes_, digest);
+  if (sodium_memcmp(digest, digests_ + range * bloom::kRangeDigestBytes,
+                    bloom::kRangeDigestBytes) != 0) {
+    return Status::Corruption(Corrupt(filter_path_, "range " + std::to_string(range) +
+                                                        " of the filter body does not match its "
+                                                        "digest (damaged)"));
+  }
+  verified_[range].store(1, std::memory_order_release);
+  return Status::Ok();
+}
+
+}  // namespace credsweep::store::internal

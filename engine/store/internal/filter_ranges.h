@@ -1,0 +1,92 @@
+// Range digests of a Bloom filter body: what lets `check-password` trust the few cache lines it
+// reads without hashing the whole filter on every call.
+//
+// Why: a filter holds 2 bytes per key (2 GB at 1e9 keys). Verifying its BLAKE2b-256 on every
+// open costs ~1 s per 1e8 keys and faults the whole body into memory, which a check that runs
+// inside every password change cannot pay. So the body is verified in full once (at import and
+// by `credsweep corpus verify`), and at the same time cut into ranges of kFilterRangeBytes whose
+// BLAKE2b-128 digests go into a sidecar file. A cheap open then checks only the header (fields,
+// size, and that its checksum equals the one the manifest recorded), and before a lookup
+// trusts a block it hashes the 1 MiB range that holds the block and compares that range's
+// digest: ~1 ms and 1 MiB of page cache per probed range.
+//
+// What a cheap open plus probed-range check detects: a missing, truncated or extended filter or
+// sidecar; any change to the filter header (it is bound to the manifest through its checksum);
+// a filter or sidecar from another generation or store (the sidecar names the filter checksum
+// it belongs to); any damage inside a range that a lookup reads. What it does not detect:
+// damage in ranges no lookup of this process has touched — harmless to that process's answers,
+// and found by `credsweep corpus verify` (the full check: every byte of the filter, every range
+// digest, every RocksDB block checksum).
+//
+// File "filter.ranges" beside filter.csbf, little-endian:
+//   offset size  field
+//   0      4     magic "CSFR"
+//   4      4     u32 version = 1
+//   8      8     u64 range bytes (kFilterRangeBytes)
+//   16     8     u64 range count = ceil(body bytes / range bytes)
+//   24     32    the filter's header checksum (filter.csbf bytes 56..88)
+//   56     8     zero
+//   64     ...   range count x 16 bytes: BLAKE2b-128 of each range (bloom::Filter::RangeDigest)
+// The file has no checksum of its own: a damaged digest makes its range fail to verify, which
+// fails closed (an error, never a "not leaked").
+//
+// Thread-safety: FilterRanges::CheckBlock may be called from many threads (a verified range is
+// remembered in an atomic flag; two threads may both hash a range once).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "bloom/blocked_bloom_filter.h"
+#include "engine/base/status.h"
+
+namespace credsweep::store::internal {
+
+inline constexpr uint64_t kFilterRangeBytes = uint64_t{1} << 20;
+
+// Verifies the whole body of `filter` (opened from filter_path) against its header checksum and
+// writes the sidecar to ranges_path atomically (temp file, fsync, rename). kCorruption when the
+// body does not match its checksum.
+[[nodiscard]] Status VerifyFilterAndWriteRanges(const bloom::Filter& filter,
+                                                const std::string& filter_path,
+                                                const std::string& ranges_path);
+
+// The full check for `corpus verify`: the filter body against its checksum and every digest in
+// the sidecar against the body. kCorruption naming the file that is wrong.
+[[nodiscard]] Status VerifyFilterAndRanges(const bloom::Filter& filter,
+                                           const std::string& filter_path,
+                                           const std::string& ranges_path);
+
+class FilterRanges {
+ public:
+  // Maps the sidecar and checks its header against `filter` (which must outlive this object):
+  // size, magic, version, range size and count, and the filter checksum it names. kNotFound when
+  // the file is missing, kCorruption otherwise.
+  [[nodiscard]] static Result<std::unique_ptr<FilterRanges>> Open(const std::string& path,
+                                                                  const bloom::Filter& filter,
+                                                                  const std::string& filter_path);
+  ~FilterRanges();
+  FilterRanges(const FilterRanges&) = delete;
+  FilterRanges& operator=(const FilterRanges&) = delete;
+
+  // Ok when the range holding `block` matches its digest (hashed on first use, then
+  // remembered); kCorruption naming the filter otherwise.
+  [[nodiscard]] Status CheckBlock(uint64_t block) const;
+
+ private:
+  FilterRanges() = default;
+  friend Status VerifyFilterAndRanges(const bloom::Filter&, const std::string&,
+                                      const std::string&);
+  const bloom::Filter* filter_ = nullptr;
+  std::string filter_path_;
+  uint64_t range_bytes_ = 0;
+  uint64_t ranges_ = 0;
+  const uint8_t* digests_ = nullptr;  // inside map_
+  void* map_ = nullptr;
+  size_t map_bytes_ = 0;
+  std::unique_ptr<std::atomic<uint8_t>[]> verified_;  // per range: 0 unknown, 1 good
+};
+
+}  // namespace credsweep::store::internal
