@@ -51,7 +51,7 @@ FindingsDocument GoldenDocument() {
 // findings.json is the contract between audit and enforce/notify/run: its bytes are pinned, so
 // a change to it is deliberate (and bumps the version when readers would misread it).
 TEST(FindingsJsonTest, GoldenBytes) {
-  const std::string kGolden = R"({
+  const std::string kGolden = R"json({
   "accounts": [
     {
       "account": "jdoe",
@@ -127,7 +127,7 @@ TEST(FindingsJsonTest, GoldenBytes) {
   },
   "version": 1
 }
-)";
+)json";
   const FindingsDocument doc = GoldenDocument();
   EXPECT_EQ(FindingsToJson(doc), kGolden);
   // And it reads back to the same bytes: nothing is lost between audit and enforce.
