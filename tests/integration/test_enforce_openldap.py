@@ -91,7 +91,7 @@ class EnforceOpenLdapTest(unittest.TestCase):
         times += [int(v) for v in a["sambaPwdLastSet"]]
         return (a["entryUUID"][0] if a["entryUUID"] else "", max(times) if times else None)
 
-    def write(self, dns, leaked, service=(), audited=20, max_forced=None):
+    def write(self, dns, leaked, service=(), audited=40, max_forced=None):
         accounts = [summary(dn, n, "service" if n in service else "regular", self.identity(dn))
                     for n, dn in dns.items()]
         # The rest of the audited population: ordinary users without findings (the safety cap
