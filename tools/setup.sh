@@ -16,11 +16,21 @@ SUDO=""
 build_pkgs=(build-essential cmake pkg-config libsodium-dev libhyperscan-dev libldap-dev
   librocksdb-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
   libtomlplusplus-dev nlohmann-json3-dev)
-# Real servers and tools the integration tests drive on loopback.
-test_pkgs=(samba samba-ad-provision smbclient winbind slapd ldap-utils python3 python3-aiosmtpd
+# The demo renders its directory with Python (tools/demo/render_demo.py), LM hashes by `openssl enc`.
+demo_pkgs=(python3 openssl)
+# Real servers and tools the integration tests drive on loopback. Listed by what Debian's Depends
+# guarantee, not by what a developer's machine happens to have (proven by tools/fresh-check.sh):
+#   samba-ad-dc         Depends carry the DC: samba, samba-dsdb-modules, samba-vfs-modules, winbind;
+#   samba-ad-provision  only a Recommends of samba-ad-dc (skipped by --no-install-recommends), but
+#                       `samba-tool domain provision` needs its setup data;
+#   iproute2            `ss`: the server launcher checks which PID listens (tests/servers/_common.py);
+#   chromium            the report test renders report.html headless; clang + libclang-rt: fuzz smoke;
+#   bsdextrautils time  look(1) and GNU time for bench/e2e_compare.sh.
+test_pkgs=(samba-ad-dc samba-ad-provision slapd ldap-utils python3 python3-aiosmtpd iproute2
   openssl chromium clang libclang-rt-14-dev bsdextrautils time)
 
 want=("${build_pkgs[@]}")
+[ "$mode" = demo ] && want+=("${demo_pkgs[@]}")
 [ "$mode" = test ] && want+=("${test_pkgs[@]}")
 missing=()
 for p in "${want[@]}"; do
@@ -40,7 +50,9 @@ werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
 echo "==> building (build/)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCREDSWEEP_WERROR=$werror >/dev/null
-cmake --build build -j "$jobs"
+targets=()
+[ "$mode" = demo ] && targets=(--target credsweep)  # the demo needs only the binary
+cmake --build build -j "$jobs" "${targets[@]}"
 
 case "$mode" in
   build) ;;
