@@ -28,6 +28,7 @@ int RunRun(const RunOptions& opt) {
   if (opt.apply) job.apply = true;
   if (opt.dry_run) job.apply = false;
   job.allow_mass_change = opt.allow_mass_change;
+  job.config_path = opt.config;
   Result<RunJobResult> r = RunMonthlyJob(*cfg, job);
   if (!r.ok()) return ReportError(r.status());
   const bool tty = isatty(STDOUT_FILENO) == 1;

@@ -101,6 +101,46 @@ std::optional<uint32_t> RidOfSid(const std::string& sid) {
          static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
 }
 
+// "S-1-5-21-…-1103" for a binary SID (MS-DTYP 2.4.2.2: revision, count, 48-bit big-endian
+// authority, count x 32-bit little-endian sub-authorities); a SID already in text is kept.
+// "" for anything that is not a SID.
+std::string SidText(const std::string& sid) {
+  if (sid.rfind("S-1-", 0) == 0) return sid;
+  if (sid.size() < 8 || static_cast<uint8_t>(sid[0]) != 1) return "";
+  const size_t count = static_cast<uint8_t>(sid[1]);
+  if (sid.size() != 8 + 4 * count) return "";
+  const auto* p = reinterpret_cast<const uint8_t*>(sid.data());
+  uint64_t authority = 0;
+  for (int i = 2; i < 8; ++i) authority = authority << 8 | p[i];
+  std::string out = "S-1-" + std::to_string(authority);
+  for (size_t i = 0; i < count; ++i) {
+    const uint8_t* s = p + 8 + 4 * i;
+    out += "-" + std::to_string(static_cast<uint32_t>(s[0]) | static_cast<uint32_t>(s[1]) << 8 |
+                                static_cast<uint32_t>(s[2]) << 16 |
+                                static_cast<uint32_t>(s[3]) << 24);
+  }
+  return out;
+}
+
+// OpenLDAP: when the password was last changed. sambaPwdLastSet is kept by Samba's tools,
+// pwdChangedTime by the ppolicy overlay on every userPassword change (ldappasswd, a user's own
+// change); a change through one does not touch the other, so the later of the two counts.
+// Returns an error reason, or "" when fine.
+std::string OpenLdapPasswordSet(const Attrs& a, std::optional<int64_t>* out) {
+  out->reset();
+  if (const std::string* v = First(a, "sambapwdlastset")) {
+    auto t = ParseI64(*v);
+    if (!t || *t < 0) return "sambaPwdLastSet is not a number";
+    *out = *t;
+  }
+  if (const std::string* v = First(a, "pwdchangedtime")) {
+    auto t = ParseGeneralizedTime(*v);
+    if (!t.ok()) return "pwdChangedTime is not a generalized time";
+    if (!*out || *t > **out) *out = *t;
+  }
+  return "";
+}
+
 // sambaAcctFlags "[UDX        ]" -> userAccountControl bits (Samba source3/lib/smbldap.c
 // and MS-ADTS 2.2.16): D disabled, N password not required, X password does not expire,
 // L auto-locked, W workstation trust, S server trust, U normal account. H/T/M/I carry no
@@ -145,6 +185,7 @@ std::string MapAdAccount(const Attrs& a, Account& acct, std::optional<uint32_t>&
   if (const std::string* sid = First(a, "objectsid")) {
     acct.rid = RidOfSid(*sid);
     if (!acct.rid) return "objectSid is not a valid SID";
+    acct.object_id = SidText(*sid);
   }
   acct.display_name = FirstOr(a, "displayname");
   acct.upn = FirstOr(a, "userprincipalname");  // absent (krbtgt, computers) is normal
@@ -193,6 +234,7 @@ std::string MapOpenLdapAccount(Attrs& a, Account& acct, std::optional<int64_t>& 
   const std::string* uid = First(a, "uid");
   if (uid == nullptr || uid->empty()) return "no uid";
   acct.name = *uid;
+  acct.object_id = FirstOr(a, "entryuuid");
   if (const std::string* sid = First(a, "sambasid")) {
     acct.rid = RidOfSid(*sid);
     if (!acct.rid) return "sambaSID is not a valid SID";
@@ -234,15 +276,7 @@ std::string MapOpenLdapAccount(Attrs& a, Account& acct, std::optional<int64_t>& 
     }
   }
   acct.expires = expires;
-  if (const std::string* v = First(a, "sambapwdlastset")) {
-    auto t = ParseI64(*v);
-    if (!t || *t < 0) return "sambaPwdLastSet is not a number";
-    acct.pwd_last_set = *t;
-  } else if (const std::string* v = First(a, "pwdchangedtime")) {
-    auto t = ParseGeneralizedTime(*v);
-    if (!t.ok()) return "pwdChangedTime is not a generalized time";
-    acct.pwd_last_set = *t;
-  }
+  if (std::string why = OpenLdapPasswordSet(a, &acct.pwd_last_set); !why.empty()) return why;
   if (const std::string* v = First(a, "sambalogontime")) {
     auto t = ParseI64(*v);
     if (!t) return "sambaLogonTime is not a number";
@@ -300,7 +334,7 @@ std::vector<std::string> DirectoryAttributes(DirectoryFlavor flavor,
     a.insert(a.end(), {"uid", "employeeNumber", "sambaSID", "sambaAcctFlags", "sambaKickoffTime",
                        "shadowExpire", "sambaPwdLastSet", "sambaLogonTime", "sambaNTPassword",
                        "sambaLMPassword", "pwdReset", "pwdChangedTime", "pwdAccountLockedTime",
-                       "uniqueMember", "memberUid", "gidNumber", "owner"});
+                       "uniqueMember", "memberUid", "gidNumber", "owner", "entryUUID"});
   }
   for (const auto& x : extra_attrs) {
     bool dup = false;
@@ -425,6 +459,52 @@ DirectorySnapshot BuildSnapshot(std::vector<LdapEntry>& entries, DirectoryFlavor
   return snap;
 }
 
+std::vector<std::string> EntryStateAttributes(DirectoryFlavor flavor) {
+  if (flavor == DirectoryFlavor::kActiveDirectory) {
+    return {"objectSid", "sAMAccountName", "userAccountControl", "pwdLastSet"};
+  }
+  return {"entryUUID",       "uid",      "sambaSID",           "sambaAcctFlags",
+          "sambaPwdLastSet", "pwdChangedTime", "pwdReset", "pwdAccountLockedTime"};
+}
+
+EntryState ParseEntryState(DirectoryFlavor flavor,
+                           const std::map<std::string, std::vector<std::string>>& attrs) {
+  EntryState st;
+  Attrs a = attrs;
+  FoldOptions(a);
+  if (flavor == DirectoryFlavor::kActiveDirectory) {
+    if (const std::string* sid = First(a, "objectsid")) {
+      st.object_id = SidText(*sid);
+      st.rid = RidOfSid(*sid);
+    }
+    st.name = FirstOr(a, "samaccountname");
+    if (const std::string* v = First(a, "useraccountcontrol")) {
+      auto uac = ParseI64(*v);
+      if (uac && *uac >= INT32_MIN && *uac <= UINT32_MAX) st.uac = static_cast<uint32_t>(*uac);
+    }
+    if (const std::string* v = First(a, "pwdlastset")) {
+      auto ft = ParseI64(*v);
+      if (!ft || *ft < 0) {
+        st.problem = "pwdLastSet is not a FILETIME";
+      } else {
+        st.pwd_last_set = *ft == 0 ? std::optional<int64_t>(0) : FileTimeToUnix(*ft);
+      }
+    }
+    return st;
+  }
+  st.object_id = FirstOr(a, "entryuuid");
+  st.name = FirstOr(a, "uid");
+  if (const std::string* sid = First(a, "sambasid")) st.rid = RidOfSid(*sid);
+  // An inetOrgPerson without sambaAcctFlags is a normal, enabled account (as the audit reads it).
+  const std::string* flags = First(a, "sambaacctflags");
+  st.uac = flags ? UacFromSambaFlags(*flags) : kUacNormalAccount;
+  const std::string* locked = First(a, "pwdaccountlockedtime");
+  st.locked_for_good = locked && *locked == "000001010000Z";
+  if (const std::string* v = First(a, "pwdreset")) st.pwd_reset = Lower(*v) == "true";
+  st.problem = OpenLdapPasswordSet(a, &st.pwd_last_set);
+  return st;
+}
+
 Result<DirectorySnapshot> ReadDirectory(const Config& cfg, HashDump* hashes_out) {
   const DirectoryConfig& dc = cfg.directory;
   CS_ASSIGN_OR_RETURN(DirectoryFlavor flavor, ParseFlavor(dc.flavor));
@@ -455,7 +535,12 @@ Result<DirectorySnapshot> ReadDirectory(const Config& cfg, HashDump* hashes_out)
                             return Status::Ok();
                           });
   if (!s.ok()) return s.WithContext("reading accounts under " + dc.base);
-  return BuildSnapshot(entries, flavor, dc.url, sink);
+  DirectorySnapshot snap = BuildSnapshot(entries, flavor, dc.url, sink);
+  // allow_partial: the truncation is evidence, so it stays visible in the findings and report.
+  for (const std::string& p : conn->partial_reads()) {
+    snap.skipped.push_back({dc.base, "PARTIAL READ allowed by [directory] allow_partial: " + p});
+  }
+  return snap;
 }
 
 }  // namespace credsweep

@@ -5,8 +5,9 @@
 // What is read (lower-case attribute names):
 //   AD        (|(objectClass=user)(objectClass=group)) — users, computers (objectClass computer,
 //             WORKSTATION/SERVER_TRUST uac bits) and groups: sAMAccountName, objectSid (-> rid, on
-//             accounts and groups: Protected Users is the group with RID 525),
-//             displayName, userPrincipalName, mail, employeeID, employeeType, manager, managedBy,
+//             accounts and groups: Protected Users is the group with RID 525; and as "S-1-5-…"
+//             text -> object_id), displayName, userPrincipalName, mail, employeeID,
+//             employeeType, manager, managedBy,
 //             userAccountControl, accountExpires, lastLogonTimestamp, pwdLastSet,
 //             servicePrincipalName, primaryGroupID, member (ranged retrieval), objectClass, cn.
 //   OpenLDAP  inetOrgPerson / posixAccount / sambaSamAccount / account entries and groupOfNames /
@@ -16,7 +17,7 @@
 //             required, L locked, W/S trust accounts, U normal), sambaKickoffTime (Unix seconds)
 //             and shadowExpire (days) (-> expires, the earlier wins; 0, -1 and
 //             sambaKickoffTime >= 2^31-1 mean never), sambaPwdLastSet / pwdChangedTime
-//             (-> pwd_last_set), pwdReset (-> pwd_reset_pending), pwdAccountLockedTime
+//             (-> pwd_last_set, the later of the two), entryUUID (-> object_id), pwdReset (-> pwd_reset_pending), pwdAccountLockedTime
 //             "000001010000Z" (permanent ppolicy lock -> disabled), sambaNTPassword /
 //             sambaLMPassword (-> hashes_out, never into the snapshot), member / uniqueMember /
 //             memberUid.
@@ -43,6 +44,8 @@
 // Thread-safety: independent calls may run concurrently; hashes_out must not be shared.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +70,25 @@ namespace credsweep {
 std::string DirectoryFilter(DirectoryFlavor flavor);
 std::vector<std::string> DirectoryAttributes(DirectoryFlavor flavor,
                                              const std::vector<std::string>& extra_attrs);
+
+// One entry's identity and password state, parsed exactly as the audit parses them, so enforce
+// can compare what it re-reads before a write with what findings.json recorded.
+struct EntryState {
+  std::string object_id;            // AD objectSid as "S-1-5-21-…"; OpenLDAP entryUUID; "" = unread
+  std::string name;                 // sAMAccountName / uid; "" = unread
+  std::optional<uint32_t> rid;      // from objectSid / sambaSID
+  // userAccountControl (OpenLDAP: mapped from sambaAcctFlags, absent = a normal account).
+  // nullopt when AD did not return a readable value: never to be taken as 0.
+  std::optional<uint32_t> uac;
+  std::optional<int64_t> pwd_last_set;  // Unix seconds; 0 = a change is pending (AD)
+  bool pwd_reset = false;               // OpenLDAP ppolicy pwdReset: TRUE
+  bool locked_for_good = false;         // OpenLDAP pwdAccountLockedTime 000001010000Z
+  std::string problem;                  // a value that could not be parsed; "" when none
+};
+// The attributes ParseEntryState needs (ask for these in a base read).
+std::vector<std::string> EntryStateAttributes(DirectoryFlavor flavor);
+EntryState ParseEntryState(DirectoryFlavor flavor,
+                           const std::map<std::string, std::vector<std::string>>& attrs);
 
 // The pure half of ReadDirectory: raw entries (from LDAP or LDIF) -> snapshot. Entries that
 // are neither accounts nor groups are ignored; odd ones are recorded in snapshot.skipped.

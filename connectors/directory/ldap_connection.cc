@@ -104,6 +104,32 @@ LdapEntry ParseEntry(LDAP* ld, LDAPMessage* msg) {
   return e;
 }
 
+// The URL a continuation reference points to ("" when unreadable).
+std::string ReferenceTarget(LDAP* ld, LDAPMessage* m) {
+  char** refs = nullptr;
+  std::string out;
+  if (ldap_parse_reference(ld, m, &refs, nullptr, 0) == LDAP_SUCCESS && refs) {
+    for (int i = 0; refs[i] != nullptr; ++i) out += (out.empty() ? "" : " ") + std::string(refs[i]);
+    ldap_memvfree(reinterpret_cast<void**>(refs));
+  }
+  return out;
+}
+
+// AD (and Samba) answer a subtree search from the domain root with continuation references to
+// the domain's own application partitions — DC=DomainDnsZones, DC=ForestDnsZones and
+// CN=Configuration under the base — which hold DNS zones and forest configuration, never user
+// or group accounts of the domain. Those are not a partial read; a reference anywhere else (a
+// child domain, another server's subtree) is.
+bool IsSameServerPartition(const std::string& url, const std::string& base) {
+  const std::string u = Lower(url);
+  const std::string b = Lower(base);
+  for (const char* part : {"dc=domaindnszones,", "dc=forestdnszones,", "cn=configuration,"}) {
+    const size_t p = u.find(part);
+    if (p != std::string::npos && u.find(b, p) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 LdapConnection::~LdapConnection() {
@@ -155,6 +181,7 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Connect(const DirectoryC
   c->url_ = url;
   c->bind_identity_ = cfg.bind_dn.empty() ? "anonymous" : cfg.bind_dn;
   c->page_size_ = cfg.page_size;
+  c->allow_partial_ = cfg.allow_partial;
   c->timeout_seconds_ = cfg.timeout_seconds > 0 ? cfg.timeout_seconds : 30;
 
   int rc = ldap_initialize(&c->ld_, url.c_str());
@@ -284,6 +311,7 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
   berval cookie{0, nullptr};
   Status status;
   bool more = true;
+  uint64_t entries_read = 0;
   const bool paged = page_size_ > 0 && scope != LdapScope::kBase;
   while (more && status.ok()) {
     more = false;
@@ -309,25 +337,35 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
       cookie = {0, nullptr};
     }
     ++pages_fetched_;
-    if (rc != LDAP_SUCCESS) {
+    // A result that ends the read early must never look like the end of the directory: a size,
+    // time or administrative limit, a referral to another server, or a page without the
+    // paged-results response (the server stopped paging) all mean entries are missing.
+    std::string partial;
+    if (rc == LDAP_SIZELIMIT_EXCEEDED || rc == LDAP_TIMELIMIT_EXCEEDED ||
+        rc == LDAP_ADMINLIMIT_EXCEEDED || rc == LDAP_REFERRAL) {
+      partial = std::string("the server ended the read early: ") + ldap_err2string(rc);
+    } else if (rc != LDAP_SUCCESS) {
       if (res) ldap_msgfree(res);
-      Status err = ErrorFor(rc, "search under", base);
-      if (rc == LDAP_SIZELIMIT_EXCEEDED) {
-        err = Status::FailedPrecondition(err.message() + "; lower directory.page_size");
-      }
-      return err;
+      return ErrorFor(rc, "search under", base);
     }
     std::vector<LdapEntry> page;
+    bool page_control_seen = false;
     for (LDAPMessage* m = ldap_first_message(ld_, res); m; m = ldap_next_message(ld_, m)) {
       int type = ldap_msgtype(m);
       if (type == LDAP_RES_SEARCH_ENTRY) {
         page.push_back(ParseEntry(ld_, m));
+      } else if (type == LDAP_RES_SEARCH_REFERENCE) {
+        std::string where = ReferenceTarget(ld_, m);
+        if (!IsSameServerPartition(where, base)) {
+          partial = "the server referred part of the tree to another place (" + where + ")";
+        }
       } else if (type == LDAP_RES_SEARCH_RESULT && paged) {
         LDAPControl** rctrls = nullptr;
         int err = LDAP_SUCCESS;
         if (ldap_parse_result(ld_, m, &err, nullptr, nullptr, nullptr, &rctrls, 0) == LDAP_SUCCESS &&
             rctrls) {
           if (LDAPControl* pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, nullptr)) {
+            page_control_seen = true;
             ber_int_t estimate = 0;
             if (ldap_parse_pageresponse_control(ld_, pr, &estimate, &cookie) == LDAP_SUCCESS &&
                 cookie.bv_val && cookie.bv_len > 0) {
@@ -337,9 +375,26 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
           ldap_controls_free(rctrls);
         }
       }
-      // LDAP_RES_SEARCH_REFERENCE: continuation references are ignored (referrals off).
     }
     ldap_msgfree(res);
+    if (paged && partial.empty() && !page_control_seen) {
+      partial = "a page came back without the paged-results control (the server stopped paging)";
+    }
+    if (!partial.empty()) {
+      const std::string what = "reading under " + base + " from " + url_ + ": " + partial +
+                               " after " + std::to_string(entries_read + page.size()) +
+                               " entries";
+      if (!allow_partial_) {
+        if (cookie.bv_val) ber_memfree(cookie.bv_val);
+        return Status::Unavailable(
+            what + ". The directory read is incomplete, so no audit is made from it. Raise the "
+                   "server's limits for the bind account (AD MaxPageSize / MaxQueryDuration, "
+                   "slapd `limits`), or set [directory] allow_partial = true (not for production)");
+      }
+      partial_reads_.push_back(what);
+      more = false;
+    }
+    entries_read += page.size();
     for (LdapEntry& e : page) {
       if (status.ok()) status = CompleteRanges(e);
       if (status.ok()) status = on_entry(std::move(e));

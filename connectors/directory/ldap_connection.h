@@ -15,6 +15,12 @@
 //     (kInvalidArgument), never a silent anonymous bind.
 //   - Referrals are never chased (LDAP_OPT_REFERRALS off): AD and Samba return continuation
 //     references for Configuration/DomainDnsZones/ForestDnsZones, which are not accounts.
+//   - Fail closed on a partial read: a size, time or administrative limit result, a referral
+//     result, a continuation reference anywhere but those partitions, or a page without the
+//     paged-results response control is kUnavailable (exit 3) naming the server, the base, what
+//     happened and how many entries had arrived — a truncated directory must never be audited
+//     as if complete. Only DirectoryConfig::allow_partial (not for production) accepts it: the
+//     entries read so far are kept and the reason is recorded in partial_reads().
 //
 // Failure policy (messages never contain the password):
 //   kUnavailable       server unreachable / TLS handshake or StartTLS failed / timeout (names
@@ -93,6 +99,8 @@ class LdapConnection {
   uint64_t pages_fetched() const { return pages_fetched_; }
   // Extra base reads made to complete ranged attributes.
   uint64_t range_reads() const { return range_reads_; }
+  // What was accepted under allow_partial: one line per truncated read (server, base, reason).
+  const std::vector<std::string>& partial_reads() const { return partial_reads_; }
 
  private:
   LdapConnection() = default;
@@ -107,6 +115,8 @@ class LdapConnection {
   int timeout_seconds_ = 30;
   uint64_t pages_fetched_ = 0;
   uint64_t range_reads_ = 0;
+  bool allow_partial_ = false;
+  std::vector<std::string> partial_reads_;
 };
 
 }  // namespace credsweep

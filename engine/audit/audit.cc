@@ -285,20 +285,27 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   for (size_t i = 0; i < n; ++i) {
     AccountFacts& f = facts.accounts[i];
     const Account& a = snapshot.accounts[i];
+    f.person_in_it_staff = f.in_it_staff;
     if (f.cls.is_privileged) {
+      std::optional<size_t> daily;
       if (!f.cls.admin_link.empty()) {
         if (auto it = by_name.find(ToLower(f.cls.admin_link));
             it != by_name.end() && it->second != i && !facts.accounts[it->second].cls.is_privileged) {
-          f.linked_daily_account = snapshot.accounts[it->second].name;
+          daily = it->second;
         }
       }
-      if (f.linked_daily_account.empty() && !a.employee_id.empty()) {
+      if (!daily && !a.employee_id.empty()) {
         for (size_t other : by_employee_id[a.employee_id]) {
           if (other != i && !facts.accounts[other].cls.is_privileged) {
-            f.linked_daily_account = snapshot.accounts[other].name;
+            daily = other;
             break;
           }
         }
+      }
+      if (daily) {
+        f.linked_daily_account = snapshot.accounts[*daily].name;
+        // The person's job decides (S6): their daily account's IT-staff membership counts.
+        f.person_in_it_staff = f.person_in_it_staff || facts.accounts[*daily].in_it_staff;
       }
     }
     f.auth_level = AuthLevel(f, cfg.auth.smartcard_counts_as_pki);
@@ -386,6 +393,8 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     s.owner_mail = f.owner_mail;
     s.owner_source = f.owner_source;
     s.auth_level = f.auth_level;
+    s.object_id = a.object_id;
+    s.pwd_last_set = a.pwd_last_set;
     doc.accounts.push_back(std::move(s));
   }
   return doc;

@@ -513,6 +513,37 @@ TEST(AuditTest, EveryAttributeRuleFiresOnExactlyItsAccounts) {
   EXPECT_EQ(Count(*fewer, "admin-no-expiry"), 1u);
 }
 
+// S6 is about the person: an IT administrator's admin account may lack an expiry even though
+// the admin account itself is not in the IT department's group; anyone else's must expire.
+TEST(AuditTest, AdminNoExpiryIsDecidedByThePersonBehindTheAdminAccount) {
+  World w;
+  w.User("adm-ina");                        // Ina works in IT: her daily account is IT staff
+  w.User("ina");
+  w.User("adm-hans");                       // Hans works in HR
+  w.User("hans");
+  Account& adm_emp = w.User("root-olga");   // linked by employeeID, Olga works in IT
+  adm_emp.employee_id = "E7";
+  w.User("olga").employee_id = "E7";
+  w.User("adm-solo");                       // no daily account at all, not IT staff
+  w.AddGroup("Domain Admins",
+             {w.Dn("adm-ina"), w.Dn("adm-hans"), w.Dn("root-olga"), w.Dn("adm-solo")});
+  w.AddGroup("IT Department", {w.Dn("ina"), w.Dn("olga")});
+  for (const Account& a : w.snap.accounts) w.Password(a.name, "pw-" + a.name);
+  Config cfg = BaseConfig();
+  cfg.classify.admin_name_patterns = {"^adm-(.+)$"};
+  cfg.classify.it_staff_group = "IT Department";
+  FakeStore store;
+  auto doc = w.Audit(cfg, &store);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  using S = std::set<std::string>;
+  EXPECT_EQ(Accounts(*doc, "admin-no-expiry"), (S{"adm-hans", "adm-solo"}));
+  for (const Finding& f : doc->findings) {
+    if (f.rule == "admin-no-expiry" && f.account == "adm-hans") {
+      EXPECT_NE(f.detail.find("linked daily account hans"), std::string::npos) << f.detail;
+    }
+  }
+}
+
 TEST(AuditTest, StaleRuleSkipsOpenLdapWithoutLogonTracking) {
   World w;
   w.snap.flavor = DirectoryFlavor::kOpenLdap;

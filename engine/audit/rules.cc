@@ -125,11 +125,16 @@ void AdminNotSeparate(const RuleSpec& rule, const AuditFacts& facts, std::vector
 
 void AdminNoExpiry(const RuleSpec& rule, const AuditFacts& facts, std::vector<Finding>* out) {
   for (const AccountFacts& f : facts.accounts) {
-    if (!f.cls.is_privileged || !IsPersonAccount(f) || f.in_it_staff) continue;
+    if (!f.cls.is_privileged || !IsPersonAccount(f) || f.person_in_it_staff) continue;
     if (f.account->expires) continue;
+    const std::string person =
+        f.linked_daily_account.empty()
+            ? "no linked daily account, and the account itself is not in it_staff_group"
+            : "the linked daily account " + f.linked_daily_account + " is not in it_staff_group";
     out->push_back(MakeFinding(rule, f,
                                "Admin rights (via " + f.cls.privileged_via +
-                                   ") for someone outside IT staff, with no end date."));
+                                   ") for someone outside IT staff (" + person +
+                                   "), with no end date."));
   }
 }
 

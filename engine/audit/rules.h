@@ -21,8 +21,10 @@
 //                         (mail set) or no linked daily account: a non-privileged account named by
 //                         capture group 1 of an admin_name_pattern, or one with the same
 //                         employeeID.
-//   admin-no-expiry       privileged person account (not protected/service/computer), not in
-//                         [classify] it_staff_group, accountExpires never.
+//   admin-no-expiry       privileged person account (not protected/service/computer) that never
+//                         expires, of a person outside IT: neither the account nor its linked
+//                         daily account (admin_name_patterns / employeeID) is in
+//                         [classify] it_staff_group.
 //   password-never-expires DONT_EXPIRE_PASSWORD on any account that is not a service or
 //                         computer account.
 //   stale-account         enabled, and lastLogon older than stale_days, or never logged on and
@@ -83,6 +85,9 @@ struct AccountFacts {
   uint64_t history_max_count = 0;
   std::optional<size_t> shared_group;  // index into AuditFacts::shared_groups
   bool in_it_staff = false;
+  // S6 is about the person: IT staff when this account or its linked daily account (the
+  // person's own account, linked_daily_account) is in [classify] it_staff_group.
+  bool person_in_it_staff = false;
   bool in_mfa_group = false;
   std::string linked_daily_account;   // "" when none (admin-not-separate)
   int auth_level = 0;

@@ -215,6 +215,7 @@ class Parser {
                 {"bind_password_file", [&](N v, K k) { return Path(v, k, &d.bind_password_file); }},
                 {"ca_file", [&](N v, K k) { return Path(v, k, &d.ca_file); }},
                 {"allow_plaintext", [&](N v, K k) { return Bool(v, k, &d.allow_plaintext); }},
+                {"allow_partial", [&](N v, K k) { return Bool(v, k, &d.allow_partial); }},
                 {"page_size", [&](N v, K k) { return Int32(v, k, 1, 100000, &d.page_size); }},
                 {"timeout_seconds",
                  [&](N v, K k) { return Int32(v, k, 1, 3600, &d.timeout_seconds); }}}));

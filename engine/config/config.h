@@ -35,6 +35,10 @@ struct DirectoryConfig {
   std::string bind_password_file;  // else env CREDSWEEP_BIND_PASSWORD
   std::string ca_file;             // PEM CA for LDAPS/StartTLS; empty = system store
   bool allow_plaintext = false;    // tests only: plain LDAP without StartTLS
+  // Accept a truncated read (size/time limit, a page without the paged-results control, a
+  // referral) with a note instead of failing (exit 3). Not for production: the audit is then
+  // incomplete.
+  bool allow_partial = false;
   int page_size = 500;             // paged results page size
   int timeout_seconds = 30;
 };

@@ -35,6 +35,9 @@ struct Account {
   std::string dn;
   std::string name;          // sAMAccountName (AD) or uid (OpenLDAP); the join key for hashes
   std::optional<uint32_t> rid;  // last sub-authority of objectSid / sambaSID
+  // The object's identity across renames and moves: AD objectSid as "S-1-5-21-…" text,
+  // OpenLDAP entryUUID. "" when not read (e.g. an LDIF export without it).
+  std::string object_id;
   std::string display_name;
   std::string upn;
   std::string mail;

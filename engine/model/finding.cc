@@ -26,7 +26,9 @@ json SummaryToJson(const AccountSummary& a) {
               {"smartcard_required", a.smartcard_required},
               {"owner_mail", a.owner_mail},
               {"owner_source", a.owner_source},
-              {"auth_level", a.auth_level}};
+              {"auth_level", a.auth_level},
+              {"object_id", a.object_id},
+              {"pwd_last_set", a.pwd_last_set ? json(*a.pwd_last_set) : json()}};
 }
 
 json FindingToJson(const Finding& f) {
@@ -267,6 +269,12 @@ Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::st
       GetOpt(a, "owner_mail", &s.owner_mail);
       GetOpt(a, "owner_source", &s.owner_source);
       GetOpt(a, "auth_level", &s.auth_level);
+      GetOpt(a, "object_id", &s.object_id);
+      int64_t pwd_last_set = 0;
+      if (a.contains("pwd_last_set") && a["pwd_last_set"].is_number_integer()) {
+        GetOpt(a, "pwd_last_set", &pwd_last_set);
+        s.pwd_last_set = pwd_last_set;
+      }
       doc.accounts.push_back(std::move(s));
     }
   }

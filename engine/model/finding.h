@@ -23,7 +23,8 @@
 //                               "dc", "naming_context", "highwatermark", "read_at",
 //                               "changed_only", "accounts_fetched" },
 //            "counts": { "<rule>": n } },
-//   "accounts": [ AccountSummary... ],   // every account audited, findings or not
+//   "accounts": [ AccountSummary... ],   // every account audited, findings or not; each with
+//                                        // "object_id" and "pwd_last_set" (null when none)
 //   "findings": [ Finding... ]
 // }
 #pragma once
@@ -59,6 +60,11 @@ struct AccountSummary {
   std::string owner_mail;    // empty when none was found; notify then uses [notify] fallback_to
   std::string owner_source;  // "managedBy" | "manager" | "owner_map" | ""
   int auth_level = 0;        // computed authentication level (1–4), 0 when unknown
+  // What enforce re-checks before it writes (enforce.h): the object's identity — AD objectSid as
+  // "S-1-5-21-…", OpenLDAP entryUUID; "" when the directory gave none — and the password's last
+  // change as the audit read it (Unix seconds; 0 = a change is already pending; nullopt = none).
+  std::string object_id;
+  std::optional<int64_t> pwd_last_set;
 };
 
 struct Finding {

@@ -98,5 +98,150 @@ TEST(FindingsJsonTest, OddButHarmlessRunFieldsAreIgnoredNotFatal) {
   EXPECT_EQ(d->run.skipped_entries[1].first, "x");
 }
 
+
+
+// A small document with every field set, so the golden test covers the whole contract.
+FindingsDocument GoldenDocument() {
+  FindingsDocument doc;
+  doc.run.id = "audit-2026-11-01T02:30:00Z";
+  doc.run.started_at = "2026-11-01T02:30:00Z";
+  doc.run.finished_at = "2026-11-01T02:30:07Z";
+  doc.run.directory = "ldaps://dc1.kommune.example:636";
+  doc.run.flavor = "ad";
+  doc.run.store = "/var/lib/credsweep/store";
+  doc.run.corpus_sources = {{"hibp-ntlm", "v9", 1000, "2026-10-02T00:00:00Z"}};
+  doc.run.accounts_checked = 2;
+  doc.run.hashes_loaded = 2;
+  doc.run.skipped_entries = {{"CN=odd,DC=kommune,DC=example", "no sAMAccountName"}};
+  doc.run.counts = {{"leaked-password", 1}, {"stale-account", 0}};
+  AccountSummary a;
+  a.account = "jdoe";
+  a.dn = "CN=Jane Doe,OU=Staff,DC=kommune,DC=example";
+  a.display_name = "Jane Doe";
+  a.mail = "jdoe@kommune.example";
+  a.classes = {"regular"};
+  a.auth_level = 1;
+  a.object_id = "S-1-5-21-1-2-3-1105";
+  a.pwd_last_set = 1790000000;
+  doc.accounts = {a};
+  Finding f;
+  f.rule = "leaked-password";
+  f.requirement = "S12";
+  f.severity = "critical";
+  f.account = a.account;
+  f.dn = a.dn;
+  f.display_name = a.display_name;
+  f.mail = a.mail;
+  f.detail = "The current password is in the breach corpus.";
+  f.explanation = "A leaked password is worth nothing.";
+  f.group = "shared-password group 1 (2 accounts)";
+  f.waived = true;
+  f.waiver_reason = "kiosk";
+  f.waiver_approved_by = "IT-chef";
+  f.waiver_expires = "2027-03-31";
+  doc.findings = {f};
+  return doc;
+}
+
+// findings.json is the contract between audit and enforce/notify/run: its bytes are pinned, so
+// a change to it is deliberate (and bumps the version when readers would misread it).
+TEST(FindingsJsonTest, GoldenBytes) {
+  const std::string kGolden = R"json({
+  "accounts": [
+    {
+      "account": "jdoe",
+      "auth_level": 1,
+      "class": "regular",
+      "classes": [
+        "regular"
+      ],
+      "display_name": "Jane Doe",
+      "dn": "CN=Jane Doe,OU=Staff,DC=kommune,DC=example",
+      "enabled": true,
+      "mail": "jdoe@kommune.example",
+      "object_id": "S-1-5-21-1-2-3-1105",
+      "owner_mail": "",
+      "owner_source": "",
+      "pwd_last_set": 1790000000,
+      "smartcard_required": false
+    }
+  ],
+  "findings": [
+    {
+      "account": "jdoe",
+      "class": "regular",
+      "detail": "The current password is in the breach corpus.",
+      "display_name": "Jane Doe",
+      "dn": "CN=Jane Doe,OU=Staff,DC=kommune,DC=example",
+      "enabled": true,
+      "explanation": "A leaked password is worth nothing.",
+      "group": "shared-password group 1 (2 accounts)",
+      "history": false,
+      "mail": "jdoe@kommune.example",
+      "requirement": "S12",
+      "rule": "leaked-password",
+      "severity": "critical",
+      "waived": true,
+      "waiver": {
+        "approved_by": "IT-chef",
+        "expires": "2027-03-31",
+        "reason": "kiosk"
+      }
+    }
+  ],
+  "format": "credsweep-findings",
+  "run": {
+    "accounts_checked": 2,
+    "accounts_without_hash": 0,
+    "corpus_sources": [
+      {
+        "imported_at": "2026-10-02T00:00:00Z",
+        "lines": 1000,
+        "name": "hibp-ntlm",
+        "version": "v9"
+      }
+    ],
+    "counts": {
+      "leaked-password": 1,
+      "stale-account": 0
+    },
+    "directory": "ldaps://dc1.kommune.example:636",
+    "finished_at": "2026-11-01T02:30:07Z",
+    "flavor": "ad",
+    "hashes_loaded": 2,
+    "hashes_unmatched": 0,
+    "id": "audit-2026-11-01T02:30:00Z",
+    "skipped_entries": [
+      {
+        "dn": "CN=odd,DC=kommune,DC=example",
+        "reason": "no sAMAccountName"
+      }
+    ],
+    "started_at": "2026-11-01T02:30:00Z",
+    "store": "/var/lib/credsweep/store"
+  },
+  "version": 1
+}
+)json";
+  const FindingsDocument doc = GoldenDocument();
+  EXPECT_EQ(FindingsToJson(doc), kGolden);
+  // And it reads back to the same bytes: nothing is lost between audit and enforce.
+  auto back = FindingsFromJson(kGolden, "golden");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(FindingsToJson(*back), kGolden);
+  EXPECT_EQ(back->accounts[0].object_id, "S-1-5-21-1-2-3-1105");
+  EXPECT_EQ(back->accounts[0].pwd_last_set, 1790000000);
+}
+
+TEST(FindingsJsonTest, AnAccountWithoutPasswordTimeReadsBackAsNone) {
+  FindingsDocument doc = GoldenDocument();
+  doc.accounts[0].pwd_last_set.reset();
+  const std::string text = FindingsToJson(doc);
+  EXPECT_NE(text.find("\"pwd_last_set\": null"), std::string::npos);
+  auto back = FindingsFromJson(text, "x");
+  ASSERT_TRUE(back.ok());
+  EXPECT_FALSE(back->accounts[0].pwd_last_set.has_value());
+}
+
 }  // namespace
 }  // namespace credsweep

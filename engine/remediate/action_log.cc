@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -72,7 +73,15 @@ struct CheckedEntry {
   uint64_t seq = 0;
   std::string prev;
   std::string hash;
+  std::string action, target, account, time;
 };
+
+// The family of a write-ahead entry: "force-change" for "force-change-intent" and its outcomes.
+constexpr char kIntentSuffix[] = "-intent";
+bool IsIntent(const std::string& action) {
+  const size_t n = sizeof(kIntentSuffix) - 1;
+  return action.size() > n && action.compare(action.size() - n, n, kIntentSuffix) == 0;
+}
 
 // Checks one line on its own: JSON, fields, version, hash over content, signature. Returns a
 // problem description ("" when fine). `seq_out` is set as soon as the seq is readable.
@@ -85,6 +94,12 @@ std::string CheckLine(const std::string& line, const std::array<uint8_t, 32>* pk
     return "not a complete JSON entry (truncated or edited)";
   }
   if (!j.is_object()) return "not a JSON object";
+  // The bytes must be the canonical form, or they are not what was hashed and signed: a
+  // duplicated key (nlohmann keeps the last), reordered keys or extra spaces all show here.
+  if (Dump(j) != line) {
+    return "the line is not in canonical form (a duplicated or reordered key, added spaces or "
+           "changed escapes): its bytes are not the entry that was signed";
+  }
   auto seq_it = j.find("seq");
   if (seq_it != j.end() && seq_it->is_number_unsigned()) *seq_out = seq_it->get<uint64_t>();
   auto v_it = j.find("v");
@@ -106,6 +121,10 @@ std::string CheckLine(const std::string& line, const std::array<uint8_t, 32>* pk
   out->seq = **seq_out;
   out->prev = j["prev"].get<std::string>();
   out->hash = j["hash"].get<std::string>();
+  out->action = j["action"].get<std::string>();
+  out->target = j["target"].get<std::string>();
+  out->account = j["account"].get<std::string>();
+  out->time = j["time"].get<std::string>();
   const std::string sig_hex = j["sig"].get<std::string>();
   std::array<uint8_t, 32> prev{};
   std::array<uint8_t, 32> hash{};
@@ -395,6 +414,7 @@ VerifyReport VerifyActionLogText(const std::string& text, const std::array<uint8
   VerifyReport r;
   r.head_hash = LogGenesisHash(pk);
   uint64_t expected_seq = 1;
+  std::map<std::string, UnfinishedAction> open_intents;  // family \n target \n account
   bool saw_expected_head = options.expect_head && *options.expect_head == r.head_hash;
   size_t start = 0;
   uint64_t line_no = 0;
@@ -438,10 +458,28 @@ VerifyReport VerifyActionLogText(const std::string& text, const std::array<uint8
     }
     r.head_hash = e.hash;
     r.entries_verified = e.seq;
+    // Write-ahead pairs: an intent opens (family, target, account); a later entry of that
+    // family, or a skip, for the same target and account answers it.
+    const std::string key = e.target + '\n' + e.account;
+    if (IsIntent(e.action)) {
+      const std::string family = e.action.substr(0, e.action.size() - (sizeof(kIntentSuffix) - 1));
+      open_intents[family + '\n' + key] = UnfinishedAction{e.seq, e.action, e.target, e.account, e.time};
+    } else {
+      for (auto it = open_intents.begin(); it != open_intents.end();) {
+        const std::string& k = it->first;
+        const std::string family = k.substr(0, k.find('\n'));
+        const bool answers = k.compare(family.size() + 1, std::string::npos, key) == 0 &&
+                             (e.action == "skip" || e.action.rfind(family, 0) == 0);
+        it = answers ? open_intents.erase(it) : std::next(it);
+      }
+    }
     ++expected_seq;
     if (options.expect_head && *options.expect_head == e.hash) saw_expected_head = true;
   }
   line_no = 0;
+  for (auto& [k, u] : open_intents) r.unfinished.push_back(std::move(u));
+  std::sort(r.unfinished.begin(), r.unfinished.end(),
+            [](const UnfinishedAction& a, const UnfinishedAction& b) { return a.seq < b.seq; });
   if (options.min_count && r.entries_verified < *options.min_count) {
     return fail("the log holds " + std::to_string(r.entries_verified) + " entries but at least " +
                     std::to_string(*options.min_count) +
@@ -458,23 +496,23 @@ VerifyReport VerifyActionLogText(const std::string& text, const std::array<uint8
   return r;
 }
 
-Result<std::string> HeadHash(const std::string& path) {
+Result<LogHead> ReadLogHead(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return std::string();
+    if (errno == ENOENT) return LogHead{};
     return Status::FromErrno("cannot open action log " + path, errno);
   }
   Result<std::optional<std::string>> last = ReadLastLine(fd, path);
   ::close(fd);
   if (!last.ok()) return last.status();
-  if (!last.value()) return std::string();
+  if (!last.value()) return LogHead{};
   CheckedEntry e;
   std::optional<uint64_t> seq;
   std::string problem = CheckLine(**last, nullptr, &e, &seq);
   if (!problem.empty()) {
     return Status::Corruption("action log " + path + ": the last entry is bad: " + problem);
   }
-  return e.hash;
+  return LogHead{e.hash, e.seq};
 }
 
 }  // namespace credsweep

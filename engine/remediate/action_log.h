@@ -15,6 +15,11 @@
 //   canonical(entry) = the entry as a JSON object WITHOUT "hash" and "sig", serialised by
 //                      nlohmann::json::dump() with default arguments: keys sorted
 //                      (std::map order, byte-wise), no whitespace, UTF-8 kept as is.
+//   line             = the whole entry (with "hash" and "sig") serialised the same way, + "\n".
+//                      Verification requires each line's bytes to BE that canonical form, so
+//                      what is hashed is determined by the exact bytes of the line: a duplicated
+//                      key (JSON parsers keep one of the two), reordered keys, added spaces or
+//                      an escaped character that means the same text all make a line BAD.
 //   hash             = BLAKE2b-256 (libsodium crypto_generichash, unkeyed) of
 //                      "credsweep-action-log-v1\n" || raw(prev) || canonical(entry), in hex.
 //                      prev is also inside canonical; hashing it in front keeps the chain link
@@ -27,12 +32,23 @@
 //
 // What verification detects, and how (the first bad line is named, with its seq):
 //   modified entry        hash mismatch (or, if the hash was recomputed, a bad signature)
+//   non-canonical line    the line's bytes differ from its canonical serialisation
 //   deleted entry         seq gap and prev mismatch on the next line
 //   inserted / reordered  seq or prev mismatch, bad signature without the secret key
 //   truncated tail        a last line without "\n" or with partial JSON
 //   wrong public key      genesis mismatch and bad signatures from line 1
-//   deleted LAST entries  only against an anchor recorded elsewhere: VerifyOptions::expect_head
-//                         (the run history records HeadHash after each run) or min_count.
+//   deleted LAST entries, only against an anchor recorded elsewhere: VerifyOptions::expect_head
+//   emptied log           and min_count. Every run-history record and the report's evidence block
+//                         hold the head hash and entry count after the run (ReadLogHead);
+//                         `credsweep log verify --config FILE` checks the log against the latest.
+//
+// Write-ahead entries: an action whose effect is outside the log (a directory write, a mail)
+// is logged twice — "<family>-intent" before it and the outcome after ("force-change" /
+// "force-change-failed", "notify-sent" / "notify-failed"). An intent that no later entry of the
+// same family, or "skip", for the same target and account answers is reported in
+// VerifyReport::unfinished: the process stopped between the two (crash, kill, full disk), so
+// whether the change happened must be checked in the directory. The next run's entry for that
+// target (e.g. "skip: already pending") answers it.
 //
 // Key files (self-describing one-line text, written 0600 / 0644 by `credsweep log keygen`):
 //   secret: "credsweep-log-key v1 ed25519-secret <128 hex: libsodium 64-byte secret key>"
@@ -54,6 +70,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/base/status.h"
 
@@ -160,9 +177,19 @@ struct VerifyOptions {
   std::optional<uint64_t> min_count;
 };
 
+// An intent entry without an outcome (see "Write-ahead entries" above).
+struct UnfinishedAction {
+  uint64_t seq = 0;
+  std::string action;  // e.g. "force-change-intent"
+  std::string target;
+  std::string account;
+  std::string time;
+};
+
 struct VerifyReport {
   bool ok = false;
   uint64_t entries_verified = 0;  // entries before the first bad one
+  std::vector<UnfinishedAction> unfinished;  // of the verified entries, oldest first
   std::string head_hash;          // hash of the last verified entry; genesis when none
   // First problem, when !ok: 1-based line number (0 for whole-log problems such as a missing
   // expected head), the seq found on that line if readable, and what is wrong.
@@ -184,9 +211,14 @@ VerifyReport VerifyActionLogText(const std::string& text, const std::array<uint8
 // The genesis hash (hex) for a public key: the prev of seq 1.
 std::string LogGenesisHash(const std::array<uint8_t, 32>& pk);
 
-// The hash of the last entry (hex) of the log, for the run history; "" when the log does not
-// exist or is empty. kCorruption if the last line is not a complete entry. Does not verify
-// signatures (no key needed); `credsweep log verify --expect-head` does.
-Result<std::string> HeadHash(const std::string& path);
+// The log's head: the last entry's hash (hex) and seq (= the number of entries). Recorded in
+// the run history and the report as the anchor that shows truncation. {"", 0} when the log does
+// not exist or is empty. kCorruption if the last line is not a complete entry. Does not verify
+// signatures (no key needed); `credsweep log verify` does.
+struct LogHead {
+  std::string hash;
+  uint64_t entries = 0;
+};
+Result<LogHead> ReadLogHead(const std::string& path);
 
 }  // namespace credsweep

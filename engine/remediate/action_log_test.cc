@@ -80,9 +80,10 @@ TEST_F(ActionLogTest, IntactLogVerifiesAndChainContinuesAcrossReopen) {
   VerifyReport r = Verify();
   EXPECT_TRUE(r.ok) << r.problem;
   EXPECT_EQ(r.entries_verified, 5u);
-  auto head = HeadHash(log_path_);
+  auto head = ReadLogHead(log_path_);
   ASSERT_TRUE(head.ok());
-  EXPECT_EQ(head.value(), r.head_hash);
+  EXPECT_EQ(head->hash, r.head_hash);
+  EXPECT_EQ(head->entries, 5u);
   EXPECT_EQ(r.head_hash.size(), kLogHashHexLen);
   auto lines = Lines();
   ASSERT_EQ(lines.size(), 5u);
@@ -193,6 +194,68 @@ TEST_F(ActionLogTest, DeletedLastEntriesNeedAnAnchor) {
   EXPECT_TRUE(Verify(by_count).ok);
 }
 
+TEST_F(ActionLogTest, EmptiedLogIsBadAgainstItsAnchor) {
+  AppendN(3);
+  auto head = ReadLogHead(log_path_);
+  ASSERT_TRUE(head.ok());
+  WriteLines({});
+  VerifyOptions anchor;
+  anchor.expect_head = head->hash;
+  anchor.min_count = head->entries;
+  VerifyReport r = Verify(anchor);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.entries_verified, 0u);
+}
+
+// Each line's bytes must be its canonical serialisation: what is hashed is fixed by the bytes.
+TEST_F(ActionLogTest, NonCanonicalLinesAreBad) {
+  AppendN(3);
+  const auto lines = Lines();
+  ASSERT_EQ(lines[1].rfind("{\"account\":\"user1\",", 0), 0u) << lines[1];
+  // A duplicated key: a JSON parser keeps one of the two values, so the line can say two things.
+  std::vector<std::string> dup = lines;
+  dup[1] = "{\"account\":\"someone-else\"," + lines[1].substr(1);
+  // The same members in another order; a space after a colon; an escaped "/" that means "/".
+  std::vector<std::string> reordered = lines;
+  auto j = nlohmann::ordered_json::parse(lines[1]);
+  nlohmann::ordered_json back;
+  for (auto it = j.rbegin(); it != j.rend(); ++it) back[it.key()] = it.value();
+  reordered[1] = back.dump();
+  std::vector<std::string> spaced = lines;
+  spaced[1].replace(spaced[1].find("\"seq\":"), 6, "\"seq\": ");
+  for (const auto& variant : {dup, reordered, spaced}) {
+    WriteLines(variant);
+    VerifyReport r = Verify();
+    EXPECT_FALSE(r.ok) << variant[1];
+    EXPECT_EQ(r.bad_line, 2u);
+    EXPECT_NE(r.problem.find("canonical"), std::string::npos) << r.problem;
+    EXPECT_EQ(r.entries_verified, 1u);
+  }
+  WriteLines(lines);
+  EXPECT_TRUE(Verify().ok);
+}
+
+TEST_F(ActionLogTest, AnIntentWithoutOutcomeIsReportedUntilAnsweredLater) {
+  auto log = ActionLog::Open(log_path_, key_, LogActor{"x", "h"});
+  ASSERT_TRUE(log.ok());
+  auto append = [&](const std::string& action, const std::string& target) {
+    ASSERT_TRUE((*log)->Append(ActionRecord{"run-1", action, target, "jdoe", "leaked-password", "d"},
+                               1795000000).ok());
+  };
+  append("force-change-intent", "CN=jdoe,DC=x");
+  append("force-change", "CN=jdoe,DC=x");
+  append("force-change-intent", "CN=kim,DC=x");  // killed between the write and its outcome
+  append("force-change", "CN=other,DC=x");
+  VerifyReport r = Verify();
+  EXPECT_TRUE(r.ok) << r.problem;  // the chain is intact ...
+  ASSERT_EQ(r.unfinished.size(), 1u);  // ... but one action's outcome is unknown
+  EXPECT_EQ(r.unfinished[0].seq, 3u);
+  EXPECT_EQ(r.unfinished[0].target, "CN=kim,DC=x");
+  // The next run re-reads kim, finds the change pending, and logs a skip: answered.
+  append("skip", "CN=kim,DC=x");
+  EXPECT_TRUE(Verify().unfinished.empty());
+}
+
 TEST_F(ActionLogTest, InsertedEntryIsNamed) {
   AppendN(3);
   auto lines = Lines();
@@ -231,7 +294,7 @@ TEST_F(ActionLogTest, TruncatedTailIsNamedAndBlocksAppend) {
   auto e = (*log)->Append(ActionRecord{"run-2", "skip", "CN=a", "a", "leaked-password", "x"});
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().code(), StatusCode::kCorruption);
-  EXPECT_FALSE(HeadHash(log_path_).ok());
+  EXPECT_FALSE(ReadLogHead(log_path_).ok());
 }
 
 TEST_F(ActionLogTest, TruncatedAtLineBoundaryIsPartialJson) {
@@ -264,9 +327,10 @@ TEST_F(ActionLogTest, WrongKeyFailsAtFirstEntry) {
 TEST_F(ActionLogTest, EmptyAndMissingLogs) {
   auto missing = VerifyActionLog(log_path_, key_->public_key());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
-  auto head = HeadHash(log_path_);
+  auto head = ReadLogHead(log_path_);
   ASSERT_TRUE(head.ok());
-  EXPECT_EQ(head.value(), "");
+  EXPECT_EQ(head->hash, "");
+  EXPECT_EQ(head->entries, 0u);
   fs::create_directories(fs::path(log_path_).parent_path());
   std::ofstream(log_path_).close();
   VerifyReport r = Verify();
@@ -324,6 +388,9 @@ TEST_F(ActionLogTest, GoldenEntryBytes) {
   auto lines = Lines();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], kGolden);
+  // The golden line is canonical and verifies against the fixed key.
+  VerifyReport r = VerifyActionLogText(kGolden + "\n", pk);
+  EXPECT_TRUE(r.ok) << r.problem;
 }
 
 }  // namespace

@@ -1,18 +1,19 @@
 #include "engine/remediate/enforce.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <map>
 
 #include "connectors/directory/directory_reader.h"
 #include "engine/base/file_util.h"
+#include "engine/base/time_util.h"
 
 namespace credsweep {
 namespace {
-
-// userAccountControl bits (MS-ADTS 2.2.16).
-constexpr uint64_t kUacAccountDisable = 0x2;
-constexpr uint64_t kUacSmartcardRequired = 0x40000;
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -58,69 +59,81 @@ const char* ActionFor(DirectoryFlavor f) {
   return f == DirectoryFlavor::kActiveDirectory ? "set pwdLastSet=0" : "set pwdReset=TRUE";
 }
 
-std::string FirstValue(const std::map<std::string, std::vector<std::string>>& e,
-                       const std::string& attr) {
-  auto it = e.find(attr);
-  if (it == e.end() || it->second.empty()) return "";
-  return it->second.front();
+std::string TimeText(const std::optional<int64_t>& t) {
+  if (!t) return "none";
+  return *t == 0 ? "0 (change pending)" : FormatUtcIso(*t);
 }
 
-// Re-reads one account and decides: already pending, no longer eligible, or go ahead.
-// Returns nullopt to go ahead.
-std::optional<ChangeResult> Recheck(DirectoryFlavor flavor, DirectoryWriter& writer,
+// Re-reads one account and decides: not the audited object, no longer eligible, already
+// pending, or go ahead (nullopt). See the header for the full list and why each skips.
+std::optional<ChangeResult> Recheck(const EnforcePlan& plan, DirectoryWriter& writer,
                                     const PlannedChange& c) {
-  ChangeResult r{c, ChangeOutcome::kFailed, ""};
-  if (flavor == DirectoryFlavor::kActiveDirectory) {
-    auto e = writer.ReadEntry(c.dn, {"pwdLastSet", "userAccountControl"});
-    if (!e.ok()) {
-      r.message = e.status().code() == StatusCode::kNotFound
-                      ? "account no longer exists"
-                      : "cannot re-read the account: " + e.status().message();
-      return r;
-    }
-    const std::string uac_text = FirstValue(*e, "useraccountcontrol");
-    uint64_t uac = 0;
-    try {
-      uac = uac_text.empty() ? 0 : std::stoull(uac_text);
-    } catch (const std::exception&) {
-      uac = 0;
-    }
-    if (uac & kUacAccountDisable) {
-      r.outcome = ChangeOutcome::kSkipped;
-      r.message = "disabled since the audit";
-      return r;
-    }
-    if (uac & kUacSmartcardRequired) {
-      r.outcome = ChangeOutcome::kSkipped;
-      r.message = "smart card required since the audit";
-      return r;
-    }
-    if (FirstValue(*e, "pwdlastset") == "0") {
-      r.outcome = ChangeOutcome::kAlreadyPending;
-      r.message = "already pending: pwdLastSet is 0";
-      return r;
-    }
-    return std::nullopt;
+  const bool ad = plan.flavor == DirectoryFlavor::kActiveDirectory;
+  auto skipped = [&](std::string why) {
+    return std::optional<ChangeResult>(ChangeResult{c, ChangeOutcome::kSkipped, std::move(why)});
+  };
+  if (c.object_id.empty()) {
+    return skipped("the findings record no identity (objectSid / entryUUID) for this account: "
+                   "re-run the audit with this version of credsweep before applying");
   }
-  auto e = writer.ReadEntry(c.dn, {"pwdReset", "pwdAccountLockedTime"});
+  auto e = writer.ReadEntry(c.dn, EntryStateAttributes(plan.flavor));
   if (!e.ok()) {
-    r.message = e.status().code() == StatusCode::kNotFound
-                    ? "account no longer exists"
-                    : "cannot re-read the account: " + e.status().message();
-    return r;
+    if (e.status().code() == StatusCode::kNotFound) {
+      return skipped("no object at this DN any more (renamed, moved or deleted since the audit)");
+    }
+    return ChangeResult{c, ChangeOutcome::kFailed,
+                        "cannot re-read the account: " + e.status().message()};
   }
-  // ppolicy: pwdAccountLockedTime "000001010000Z" locks the account for good (administratively).
-  if (FirstValue(*e, "pwdaccountlockedtime") == "000001010000Z") {
-    r.outcome = ChangeOutcome::kSkipped;
-    r.message = "locked permanently since the audit";
-    return r;
+  const EntryState st = ParseEntryState(plan.flavor, *e);
+  const std::string id_attr = ad ? "objectSid" : "entryUUID";
+  if (st.object_id.empty()) return skipped("its " + id_attr + " cannot be read: not forced");
+  if (st.object_id != c.object_id) {
+    return skipped("another object now has this DN (" + id_attr + " " + st.object_id +
+                   ", audited " + c.object_id + "): replaced since the audit");
   }
-  if (Lower(FirstValue(*e, "pwdreset")) == "true") {
-    r.outcome = ChangeOutcome::kAlreadyPending;
-    r.message = "already pending: pwdReset is TRUE";
-    return r;
+  if (Lower(st.name) != Lower(c.account)) {
+    return skipped("renamed since the audit (now \"" + st.name + "\")");
+  }
+  // Protection is decided again now: a rename or a config change since the audit counts.
+  const bool protected_rid = st.rid && (*st.rid == 500 || *st.rid == 502);
+  const bool protected_name =
+      std::any_of(plan.protected_names.begin(), plan.protected_names.end(),
+                  [&](const std::string& n) { return Lower(n) == Lower(st.name); });
+  if (protected_rid || protected_name) return skipped("protected account: never changed by credsweep");
+  if (!st.uac) {
+    return skipped("userAccountControl cannot be read: not forced (never assumed to be 0)");
+  }
+  if (*st.uac & kUacAccountDisable) return skipped("disabled since the audit");
+  if (*st.uac & kUacSmartcardRequired) return skipped("smart card required since the audit");
+  if (*st.uac & (kUacWorkstationTrustAccount | kUacServerTrustAccount)) {
+    return skipped("a computer account: it rotates its own password");
+  }
+  if (st.locked_for_good) return skipped("locked permanently since the audit");
+  if (!st.problem.empty()) return skipped(st.problem + ": not forced");
+  if (ad ? st.pwd_last_set == std::optional<int64_t>(0) : st.pwd_reset) {
+    return ChangeResult{c, ChangeOutcome::kAlreadyPending,
+                        ad ? "already pending: pwdLastSet is 0" : "already pending: pwdReset is TRUE"};
+  }
+  if (st.pwd_last_set != c.pwd_last_set) {
+    return skipped("the password was changed after the audit (" +
+                   std::string(ad ? "pwdLastSet " : "last change ") + TimeText(st.pwd_last_set) +
+                   ", audited " + TimeText(c.pwd_last_set) + "): the audited password is gone");
   }
   return std::nullopt;
+}
+
+// The test hook documented in enforce.h: wait on a FIFO so a test can kill us right here.
+// Opening for reading blocks until the test opens the writing end; reading then blocks until
+// the test closes it — so once the test's open returns, we are parked here until it kills us.
+void TestPauseAfterWrite() {
+  const char* fifo = std::getenv("CREDSWEEP_TEST_PAUSE_AFTER_WRITE");
+  if (fifo == nullptr || *fifo == '\0') return;
+  const int fd = ::open(fifo, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[64];
+  while (::read(fd, buf, sizeof buf) > 0) {
+  }
+  ::close(fd);
 }
 
 }  // namespace
@@ -144,8 +157,9 @@ Result<EnforcePlan> PlanEnforcement(const RemediationConfig& cfg, DirectoryFlavo
   plan.run_id = doc.run.id;
   plan.accounts_audited =
       doc.run.accounts_checked > 0 ? doc.run.accounts_checked : doc.accounts.size();
+  for (const auto& a : doc.accounts) plan.accounts_eligible += SkipReason(a) ? 0 : 1;
   plan.cap = cfg.max_forced_changes ? *cfg.max_forced_changes
-                                    : std::max<uint64_t>(1, plan.accounts_audited / 10);
+                                    : std::max<uint64_t>(1, plan.accounts_eligible / 10);
 
   std::map<std::string, const AccountSummary*> by_dn;
   std::map<std::string, const AccountSummary*> by_name;
@@ -204,7 +218,8 @@ Result<EnforcePlan> PlanEnforcement(const RemediationConfig& cfg, DirectoryFlavo
                                        "the findings give no DN for this account"});
       continue;
     }
-    plan.changes.push_back(PlannedChange{a->account, dn, rules, ActionFor(flavor)});
+    plan.changes.push_back(
+        PlannedChange{a->account, dn, rules, ActionFor(flavor), a->object_id, a->pwd_last_set});
   }
   plan.cap_exceeded = plan.changes.size() > plan.cap;
   return plan;
@@ -231,20 +246,28 @@ EnforceReport ApplyPlan(const EnforcePlan& plan, DirectoryWriter& writer, Action
   for (const auto& s : plan.skips) {
     if (!append("skip", s.dn, s.account, s.rules, s.reason)) break;
   }
+  const bool ad = plan.flavor == DirectoryFlavor::kActiveDirectory;
   for (const auto& c : plan.changes) {
     if (!rep.stopped_reason.empty()) {
       rep.results.push_back(ChangeResult{c, ChangeOutcome::kNotAttempted, rep.stopped_reason});
       continue;
     }
-    std::optional<ChangeResult> pre = Recheck(plan.flavor, writer, c);
+    std::optional<ChangeResult> pre = Recheck(plan, writer, c);
     ChangeResult r{c, ChangeOutcome::kApplied, ""};
     if (pre) {
       r = *pre;
     } else {
-      const bool ad = plan.flavor == DirectoryFlavor::kActiveDirectory;
+      // Write-ahead: the intent is durable before the directory changes.
+      if (!append("force-change-intent", c.dn, c.account, c.rules,
+                  "about to " + c.action + " (" + (ad ? "objectSid " : "entryUUID ") +
+                      c.object_id + ")")) {
+        rep.results.push_back(ChangeResult{c, ChangeOutcome::kNotAttempted, rep.stopped_reason});
+        continue;
+      }
       Status s = writer.ModifyReplace(c.dn, ad ? "pwdLastSet" : "pwdReset", {ad ? "0" : "TRUE"});
       if (s.ok()) {
         r.message = ad ? "pwdLastSet set to 0" : "pwdReset set to TRUE";
+        TestPauseAfterWrite();
       } else {
         r.outcome = ChangeOutcome::kFailed;
         r.message = s.code() == StatusCode::kNotFound ? "account no longer exists"
@@ -303,6 +326,9 @@ Result<EnforceReport> RunEnforce(const Config& config, const FindingsDocument& d
                                    config.directory.flavor + "\"; use the matching config");
   }
   CS_ASSIGN_OR_RETURN(EnforcePlan plan, PlanEnforcement(config.remediation, flavor, doc));
+  plan.protected_names.insert(plan.protected_names.end(),
+                              config.classify.protected_accounts.begin(),
+                              config.classify.protected_accounts.end());
   if (!options.apply) {
     EnforceReport rep;
     rep.plan = plan;
@@ -313,9 +339,9 @@ Result<EnforceReport> RunEnforce(const Config& config, const FindingsDocument& d
     return Status::FailedPrecondition(
         "refusing to force " + std::to_string(plan.changes.size()) +
         " password changes: the safety cap is " + std::to_string(plan.cap) +
-        " ([remediation] max_forced_changes, default 10 % of " +
-        std::to_string(plan.accounts_audited) +
-        " accounts audited). Nothing was changed. Check the corpus and the findings; if the plan "
+        " ([remediation] max_forced_changes, default 10 % of the " +
+        std::to_string(plan.accounts_eligible) +
+        " accounts that could be forced). Nothing was changed. Check the corpus and the findings; if the plan "
         "is right, re-run with --allow-mass-change");
   }
   // Fail on a missing or bad key before touching the network: no change without evidence.

@@ -23,18 +23,41 @@
 //   openldap  pwdReset = TRUE       (ppolicy; needs pwdMustChange TRUE in the policy)
 //
 // Safety cap: more planned changes than [remediation] max_forced_changes (default 10 % of the
-// accounts audited, rounded down, at least 1) is refused with kFailedPrecondition (exit 3,
-// nothing written) unless allow_mass_change — a bad corpus must not lock out a municipality.
-// A dry run over the cap still prints the plan and says that --apply would be refused.
+// accounts ELIGIBLE to be forced — enabled person accounts that are not computer, service,
+// protected or smart-card accounts — rounded down, at least 1) is refused with
+// kFailedPrecondition (exit 3, nothing written) unless allow_mass_change: a bad corpus must not
+// lock out a municipality. Counting computers and disabled accounts too would let a
+// computer-heavy domain force nearly every user. A dry run over the cap still prints the plan
+// and says that --apply would be refused.
 //
 // Applying (apply = true): the action log is opened first (a signing key is required: no change
-// without evidence), then one connection is made. For each planned change the account is
-// re-read: gone → failed; disabled or smart-card-required since the audit → skipped; already
-// pending (pwdLastSet 0 / pwdReset TRUE) → skipped "already pending", so re-running a plan
-// changes nothing twice. Otherwise the attribute is written. A failed read or write is reported
-// and the rest go on. Every change, failure and skip (planned or at apply time) is appended to
-// the action log. If the log itself cannot be appended to, enforce stops before the next write:
-// an unlogged change must not happen.
+// without evidence), then one connection is made. Each planned change is re-read
+// (EntryStateAttributes: AD objectSid, sAMAccountName, userAccountControl, pwdLastSet;
+// OpenLDAP entryUUID, uid, sambaSID, sambaAcctFlags, sambaPwdLastSet/pwdChangedTime, pwdReset,
+// pwdAccountLockedTime) and compared with what findings.json recorded; it is SKIPPED, with the
+// reason logged, when
+//   - no object is at the DN any more (renamed, moved or deleted since the audit), or the object
+//     there is another one (objectSid / entryUUID differ: replaced) or has another name;
+//   - the findings record no identity for it (findings from before this check: re-run audit),
+//     or its identity, userAccountControl or password time cannot be read — never assumed;
+//   - it is protected NOW (RID 500/502, krbtgt, Administrator, [classify] protected_accounts),
+//     disabled, smart-card-required or a computer;
+//   - its password was changed after the audit (pwdLastSet / pwdChangedTime differs from the
+//     audit's reading): the leaked password is gone, so an old plan forces nothing;
+//   - a change is already pending (pwdLastSet 0 / pwdReset TRUE) — "already pending", so
+//     re-running a plan changes nothing twice.
+// Otherwise the attribute is written, write-ahead logged: a "force-change-intent" entry is
+// appended (and fsynced) BEFORE the directory write and the outcome ("force-change" or
+// "force-change-failed") after it, so a crash or full disk between the two leaves an intent
+// without outcome, which `credsweep log verify` reports. If the log cannot be appended to,
+// enforce stops before the next write: an unlogged change must not happen. A failed read or
+// write is reported and the rest go on.
+//
+// Test hook (integration tests only; documented so nobody mistakes it for a feature): when the
+// environment variable CREDSWEEP_TEST_PAUSE_AFTER_WRITE names a FIFO, enforce opens it for
+// reading right after each successful directory write and before the outcome entry, and reads
+// until the writer closes it — so a test that opens the FIFO for writing knows enforce is parked
+// there and can SIGKILL it at exactly that point (tests/integration/test_enforce_openldap.py).
 //
 // Dry runs (apply = false) write nothing: neither the directory nor the action log.
 // Thread-safety: none needed; functions are re-entrant, the writer and log are caller-owned.
@@ -62,6 +85,9 @@ struct PlannedChange {
   std::string dn;
   std::vector<std::string> rules;  // in force_rules order
   std::string action;              // "set pwdLastSet=0" | "set pwdReset=TRUE"
+  // As the audit read them (AccountSummary): compared with the directory before the write.
+  std::string object_id;
+  std::optional<int64_t> pwd_last_set;
 };
 
 struct PlannedSkip {
@@ -78,8 +104,12 @@ struct EnforcePlan {
   std::vector<PlannedChange> changes;
   std::vector<PlannedSkip> skips;
   uint64_t accounts_audited = 0;
+  uint64_t accounts_eligible = 0;  // accounts the plan could force at all (the cap's base)
   uint64_t cap = 1;
   bool cap_exceeded = false;
+  // Names never forced, re-checked at apply time (case-insensitive): krbtgt, Administrator and
+  // [classify] protected_accounts (RunEnforce fills the latter from the config).
+  std::vector<std::string> protected_names = {"krbtgt", "Administrator"};
 };
 
 // Pure: builds the plan from findings. kInvalidArgument if the flavor is unknown.
@@ -90,7 +120,8 @@ enum class ChangeOutcome {
   kPlanned,         // dry run: would be written
   kApplied,         // written
   kAlreadyPending,  // re-read showed a change already pending; nothing written
-  kSkipped,         // re-read showed it must not be forced any more (disabled, smart card)
+  kSkipped,         // re-read showed it must not be forced: not the audited object, password
+                    // changed since the audit, protected, disabled, unreadable (see message)
   kFailed,          // read or write failed; see message
   kNotAttempted,    // the run stopped before it (the action log could not be written)
 };

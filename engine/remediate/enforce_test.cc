@@ -1,5 +1,7 @@
 #include "engine/remediate/enforce.h"
 
+#include "engine/base/time_util.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,11 +14,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// pwdLastSet as a FILETIME in the fake directory, and as the audit recorded it (Unix seconds).
+constexpr const char* kPwdLastSetFileTime = "133000000000000000";
+const int64_t kPwdLastSetUnix = *FileTimeToUnix(133000000000000000);
+
 AccountSummary Acct(const std::string& name, AccountClass c, bool enabled = true,
                     bool smartcard = false) {
+  static int next_rid = 1100;
   AccountSummary a;
   a.account = name;
   a.dn = "CN=" + name + ",OU=Staff,DC=example,DC=org";
+  a.object_id = "S-1-5-21-7-8-9-" + std::to_string(next_rid++);
+  a.pwd_last_set = kPwdLastSetUnix;
   a.enabled = enabled;
   a.account_class = c;
   a.classes = {AccountClassName(c)};
@@ -84,8 +93,23 @@ class EnforceTest : public ::testing::Test {
                   bool waived = false) {
     doc_.accounts.push_back(a);
     doc_.findings.push_back(Find(a, rule, waived));
-    fake_.entries[a.dn] = {{"pwdlastset", {"133000000000000000"}}, {"useraccountcontrol", {"512"}}};
+    fake_.entries[a.dn] = {{"objectsid", {a.object_id}},
+                           {"samaccountname", {a.account}},
+                           {"pwdlastset", {kPwdLastSetFileTime}},
+                           {"useraccountcontrol", {"512"}}};
     return a.dn;
+  }
+  // The same account as OpenLDAP holds it (entryUUID, uid, pwdChangedTime).
+  void MakeOpenLdap(AccountSummary* a) {
+    config_.directory.flavor = "openldap";
+    doc_.run.flavor = "openldap";
+    a->object_id = "0f6c6a5e-1d7e-103f-8f0c-" + a->account;
+    a->pwd_last_set = 1795000000;  // 2026-11-18T11:06:40Z
+  }
+  void OpenLdapEntry(const AccountSummary& a) {
+    fake_.entries[a.dn] = {{"entryuuid", {a.object_id}},
+                           {"uid", {a.account}},
+                           {"pwdchangedtime", {"20261118110640Z"}}};
   }
   void Pad(int n) {  // accounts audited without findings, to lift the default cap
     for (int i = 0; i < n; ++i) doc_.accounts.push_back(Acct("clean" + std::to_string(i), AccountClass::kRegular));
@@ -188,14 +212,24 @@ TEST_F(EnforceTest, LeakedHistoryHashAloneForcesNothing) {
   EXPECT_EQ(plan->changes.size(), 1u);
 }
 
-TEST_F(EnforceTest, DefaultCapIsTenPercentOfAuditedAtLeastOne) {
+TEST_F(EnforceTest, DefaultCapIsTenPercentOfEligibleAccountsAtLeastOne) {
   Add(Acct("a", AccountClass::kRegular));
   auto plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kActiveDirectory, doc_);
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(plan->cap, 1u);  // 1 account audited: 10 % rounds to 0, the minimum is 1
   EXPECT_FALSE(plan->cap_exceeded);
-  doc_.run.accounts_checked = 250;
+  Pad(249);
   plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kActiveDirectory, doc_);
+  EXPECT_EQ(plan->cap, 25u);
+  // A computer-heavy domain: 2,000 computers, 300 disabled users, service and protected
+  // accounts do not raise the cap — only the 250 accounts that could be forced count.
+  for (int i = 0; i < 2000; ++i) doc_.accounts.push_back(Acct("WS" + std::to_string(i) + "$", AccountClass::kComputer));
+  for (int i = 0; i < 300; ++i) doc_.accounts.push_back(Acct("old" + std::to_string(i), AccountClass::kRegular, false));
+  doc_.accounts.push_back(Acct("svc-x", AccountClass::kService));
+  doc_.accounts.push_back(Acct("krbtgt", AccountClass::kProtected));
+  doc_.run.accounts_checked = doc_.accounts.size();
+  plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kActiveDirectory, doc_);
+  EXPECT_EQ(plan->accounts_eligible, 250u);
   EXPECT_EQ(plan->cap, 25u);
   config_.remediation.max_forced_changes = 0;
   plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kActiveDirectory, doc_);
@@ -264,8 +298,8 @@ TEST_F(EnforceTest, ApplyWritesLogsAndASecondRunChangesNothing) {
 
   VerifyReport v = VerifyLog();
   EXPECT_TRUE(v.ok) << v.problem;
-  // Run 1: skip(svc) + force-change(jdoe); run 2: skip(svc) + skip(already pending).
-  EXPECT_EQ(v.entries_verified, 4u);
+  // Run 1: skip(svc) + intent + force-change(jdoe); run 2: skip(svc) + skip(already pending).
+  EXPECT_EQ(v.entries_verified, 5u);
   EXPECT_EQ(v.head_hash, second->log_head);
 }
 
@@ -275,16 +309,18 @@ TEST_F(EnforceTest, OneFailedWriteDoesNotStopTheRest) {
   const std::string b = Add(Acct("b", AccountClass::kRegular));
   const std::string c = Add(Acct("c", AccountClass::kRegular));
   fake_.deny.insert(a);
-  fake_.entries.erase(b);  // deleted since the audit
+  fake_.entries.erase(b);  // renamed, moved or deleted since the audit
   auto r = RunEnforce(config_, doc_, ApplyOptions());
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->any_failed());
-  EXPECT_EQ(r->failed, 2u);
+  EXPECT_EQ(r->failed, 1u);
+  EXPECT_EQ(r->skipped_at_apply, 1u);
   EXPECT_EQ(r->applied_count, 1u);
   EXPECT_EQ(fake_.entries[c]["pwdlastset"], std::vector<std::string>{"0"});
   EXPECT_NE(r->results[0].message.find("insufficient access"), std::string::npos);
-  EXPECT_EQ(r->results[1].message, "account no longer exists");
-  EXPECT_EQ(VerifyLog().entries_verified, 3u);
+  EXPECT_NE(r->results[1].message.find("no object at this DN any more"), std::string::npos);
+  // a: intent + failed; b: skip; c: intent + force-change.
+  EXPECT_EQ(VerifyLog().entries_verified, 5u);
 }
 
 TEST_F(EnforceTest, RecheckSkipsAccountsDisabledSinceTheAudit) {
@@ -298,11 +334,11 @@ TEST_F(EnforceTest, RecheckSkipsAccountsDisabledSinceTheAudit) {
 }
 
 TEST_F(EnforceTest, OpenLdapSetsPwdResetOnce) {
-  config_.directory.flavor = "openldap";
-  doc_.run.flavor = "openldap";
   Pad(20);
-  const std::string a = Add(Acct("a", AccountClass::kRegular));
-  fake_.entries[a] = {};
+  AccountSummary acct = Acct("a", AccountClass::kRegular);
+  MakeOpenLdap(&acct);
+  const std::string a = Add(acct);
+  OpenLdapEntry(acct);
   auto r = RunEnforce(config_, doc_, ApplyOptions());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(fake_.entries[a]["pwdreset"], std::vector<std::string>{"TRUE"});
@@ -310,6 +346,134 @@ TEST_F(EnforceTest, OpenLdapSetsPwdResetOnce) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->already_pending, 1u);
   EXPECT_EQ(fake_.writes, 1);
+}
+
+// ---- re-checks at apply time: the object, its password and its protection -------------------
+
+// Runs enforce once and returns the one change's result.
+#define APPLY_ONE(r)                                          \
+  auto r##_rep = RunEnforce(config_, doc_, ApplyOptions());   \
+  ASSERT_TRUE(r##_rep.ok()) << r##_rep.status().ToString();   \
+  ASSERT_EQ(r##_rep->results.size(), 1u);                     \
+  const ChangeResult& r = r##_rep->results[0]
+
+TEST_F(EnforceTest, AnOldPlanAfterThePasswordChangedForcesNothing) {
+  Pad(20);
+  const std::string dn = Add(Acct("jdoe", AccountClass::kRegular));
+  fake_.entries[dn]["pwdlastset"] = {"134000000000000000"};  // she changed it after the audit
+  APPLY_ONE(r);
+  EXPECT_EQ(r.outcome, ChangeOutcome::kSkipped);
+  EXPECT_NE(r.message.find("password was changed after the audit"), std::string::npos) << r.message;
+  EXPECT_EQ(fake_.writes, 0);
+  const VerifyReport v = VerifyLog();
+  EXPECT_EQ(v.entries_verified, 1u);  // the skip, with its reason
+}
+
+TEST_F(EnforceTest, OpenLdapPasswordChangeAfterTheAuditForcesNothing) {
+  Pad(20);
+  AccountSummary acct = Acct("kim", AccountClass::kRegular);
+  MakeOpenLdap(&acct);
+  const std::string dn = Add(acct);
+  OpenLdapEntry(acct);
+  fake_.entries[dn]["pwdchangedtime"] = {"20261201090000Z"};
+  APPLY_ONE(r);
+  EXPECT_EQ(r.outcome, ChangeOutcome::kSkipped);
+  EXPECT_EQ(fake_.writes, 0);
+}
+
+TEST_F(EnforceTest, AnotherObjectAtTheDnOrARenameIsNotForced) {
+  Pad(20);
+  const std::string dn = Add(Acct("jdoe", AccountClass::kRegular));
+  fake_.entries[dn]["objectsid"] = {"S-1-5-21-7-8-9-4242"};  // deleted and re-created
+  {
+    APPLY_ONE(r);
+    EXPECT_EQ(r.outcome, ChangeOutcome::kSkipped);
+    EXPECT_NE(r.message.find("another object now has this DN"), std::string::npos) << r.message;
+  }
+  fake_.entries[dn]["objectsid"] = {doc_.accounts.back().object_id};
+  fake_.entries[dn]["samaccountname"] = {"jdoe-old"};
+  {
+    APPLY_ONE(r);
+    EXPECT_EQ(r.outcome, ChangeOutcome::kSkipped);
+    EXPECT_NE(r.message.find("renamed since the audit"), std::string::npos) << r.message;
+  }
+  EXPECT_EQ(fake_.writes, 0);
+}
+
+TEST_F(EnforceTest, UnreadableUserAccountControlIsNeverTakenAsZero) {
+  Pad(20);
+  const std::string dn = Add(Acct("jdoe", AccountClass::kRegular));
+  fake_.entries[dn].erase("useraccountcontrol");  // e.g. the bind account may not read it
+  APPLY_ONE(r);
+  EXPECT_EQ(r.outcome, ChangeOutcome::kSkipped);
+  EXPECT_NE(r.message.find("userAccountControl cannot be read"), std::string::npos);
+  EXPECT_EQ(fake_.writes, 0);
+}
+
+TEST_F(EnforceTest, ProtectionIsCheckedAgainAtApplyTime) {
+  Pad(20);
+  AccountSummary boss = Acct("boss", AccountClass::kRegular);
+  boss.object_id = "S-1-5-21-7-8-9-500";  // the built-in Administrator, renamed
+  const std::string dn = Add(boss);
+  {
+    APPLY_ONE(r);
+    EXPECT_EQ(r.outcome, ChangeOutcome::kSkipped);
+    EXPECT_NE(r.message.find("protected"), std::string::npos);
+  }
+  doc_ = FindingsDocument{};
+  doc_.run.flavor = "ad";
+  Pad(20);
+  Add(Acct("breakglass", AccountClass::kRegular));
+  config_.classify.protected_accounts = {"BreakGlass"};  // protected after the audit
+  {
+    APPLY_ONE(r);
+    EXPECT_EQ(r.outcome, ChangeOutcome::kSkipped);
+  }
+  EXPECT_EQ(fake_.writes, 0);
+}
+
+TEST_F(EnforceTest, FindingsWithoutIdentityForceNothing) {
+  Pad(20);
+  AccountSummary a = Acct("jdoe", AccountClass::kRegular);
+  a.object_id.clear();  // findings.json from before identities were recorded
+  Add(a);
+  APPLY_ONE(r);
+  EXPECT_EQ(r.outcome, ChangeOutcome::kSkipped);
+  EXPECT_NE(r.message.find("re-run the audit"), std::string::npos);
+  EXPECT_EQ(fake_.writes, 0);
+}
+
+TEST_F(EnforceTest, TheIntentIsInTheLogBeforeTheDirectoryWrite) {
+  Pad(20);
+  const std::string dn = Add(Acct("jdoe", AccountClass::kRegular));
+  // A directory that looks at the action log at the moment of the write.
+  struct Watching : FakeDirectory {
+    std::string log_path;
+    std::string* last_line_at_write = nullptr;
+    Status ModifyReplace(const std::string& d, const std::string& attr,
+                         const std::vector<std::string>& v) override {
+      std::ifstream in(log_path);
+      for (std::string line; std::getline(in, line);) *last_line_at_write = line;
+      return FakeDirectory::ModifyReplace(d, attr, v);
+    }
+  };
+  std::string last_line;
+  EnforceOptions o = ApplyOptions();
+  o.connect = [&]() -> Result<std::unique_ptr<DirectoryWriter>> {
+    auto w = std::make_unique<Watching>();
+    w->entries = fake_.entries;
+    w->log_path = ConfiguredActionLogPath(config_);
+    w->last_line_at_write = &last_line;
+    return std::unique_ptr<DirectoryWriter>(std::move(w));
+  };
+  auto r = RunEnforce(config_, doc_, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->applied_count, 1u);
+  EXPECT_NE(last_line.find("\"action\":\"force-change-intent\""), std::string::npos) << last_line;
+  EXPECT_NE(last_line.find(dn), std::string::npos);
+  const VerifyReport v = VerifyLog();
+  EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_TRUE(v.unfinished.empty());  // the outcome followed
 }
 
 TEST_F(EnforceTest, ApplyWithoutSigningKeyIsRefusedBeforeConnecting) {

@@ -388,6 +388,12 @@ Result<NotifyReport> RunNotify(const Config& config, const FindingsDocument& doc
       }
       CS_ASSIGN_OR_RETURN(std::string eml, outbox.ReadEml(id));
 
+      // Write-ahead: the intent is durable before the mail leaves (action_log.h).
+      CS_RETURN_IF_ERROR(log->Append(ActionRecord{env->run_id, "notify-intent", r.to,
+                                                  env->AccountList(), env->RuleList(),
+                                                  "about to send " + r.kind + " message " + id},
+                                     clock())
+                             .status());
       Status s = mailer->Send(env->from, r.to, eml);
       if (s.ok()) {
         CS_RETURN_IF_ERROR(outbox.MarkSent(*env, clock()));

@@ -35,8 +35,10 @@
 // ledger is never sent again, even from another copy of the findings directory.
 // Without send, messages are only written to the outbox. With send, every pending message in
 // the outbox (this run's and any left over from an earlier failed send) is delivered through
-// the Mailer; success → ledger line (fsynced), move to sent/, action log "notify-sent";
-// failure → stays pending, action log "notify-failed". After a server-unavailable error the
+// the Mailer, write-ahead logged: action log "notify-intent" before the send; success → ledger
+// line (fsynced), move to sent/, action log "notify-sent"; failure → stays pending, action log
+// "notify-failed". A crash between the send and its outcome leaves an intent that
+// `credsweep log verify` reports as unfinished. After a server-unavailable error the
 // remaining messages are not tried in this run (they stay pending). Delivery is at-least-once:
 // a crash between the server's acceptance and the ledger write can repeat one message, which
 // carries the same Message-ID so the receiver can tell.

@@ -318,7 +318,8 @@ TEST_F(NotifyTest, SendDeliversOnceAndLogsIt) {
   auto v = VerifyActionLog(ConfiguredActionLogPath(config_), pk.value());
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok);
-  EXPECT_EQ(v->entries_verified, 1u);
+  EXPECT_EQ(v->entries_verified, 2u);  // notify-intent, then notify-sent
+  EXPECT_TRUE(v->unfinished.empty());
   auto log_text = ReadFile(ConfiguredActionLogPath(config_));
   EXPECT_NE(log_text->find("\"action\":\"notify-sent\""), std::string::npos);
   EXPECT_NE(log_text->find("\"account\":\"svc-backup\""), std::string::npos);
@@ -342,11 +343,12 @@ TEST_F(NotifyTest, FailedSendStaysPendingAndIsRetriedOnce) {
   EXPECT_EQ(sent_.size(), 2u);
   auto third = RunNotify(config_, doc_, Findings(), SendWith());
   EXPECT_EQ(sent_.size(), 2u);
-  // notify-failed (1) + notify-sent (2), all verifying.
+  // intent + notify-failed (1) and intent + notify-sent (2), all verifying, none unfinished.
   auto pk = LoadLogPublicKey(config_.log.signing_key + ".pub");
   auto v = VerifyActionLog(ConfiguredActionLogPath(config_), pk.value());
   EXPECT_TRUE(v->ok);
-  EXPECT_EQ(v->entries_verified, 3u);
+  EXPECT_EQ(v->entries_verified, 6u);
+  EXPECT_TRUE(v->unfinished.empty());
 }
 
 TEST_F(NotifyTest, DamagedEnvelopeFailsThatMessageOnly) {

@@ -470,7 +470,8 @@ std::string SkippedEntries(const RunInfo& audit) {
   return sk;
 }
 
-// The action log's anchor and the command that checks it.
+// The action log's anchor — head hash and entry count after this run — and the commands that
+// check the log against it, so a shortened or emptied log shows.
 std::string LogEvidence(const ReportModel& m) {
   const ReportInput& in = *m.in;
   const RunRecord& run = in.run;
@@ -480,15 +481,23 @@ std::string LogEvidence(const ReportModel& m) {
                        ? std::string("<span class=\"muted\">no entries yet (a dry run writes "
                                      "none)</span>")
                        : "<span class=\"mono\">" + E(run.log_head_hash) + "</span>");
-  // --expect-head pins the head recorded here, so entries deleted from the end also show.
-  std::string cmd =
+  h += EvidenceRow("Log entries", Num(run.log_entries));
+  std::string cmds;
+  if (!in.config_path.empty()) {
+    cmds += "credsweep log verify --config " + in.config_path + "\n";
+  }
+  std::string auditor =
       "credsweep log verify --log " + in.log_path + " --pubkey " +
       (in.log_pubkey_path.empty() ? std::string("PUBLIC_KEY_FILE") : in.log_pubkey_path);
-  if (!run.log_head_hash.empty()) cmd += " --expect-head " + run.log_head_hash;
+  if (!run.log_head_hash.empty()) auditor += " --expect-head " + run.log_head_hash;
+  auditor += " --expect-count " + std::to_string(run.log_entries);
+  cmds += auditor;
   h += EvidenceRow("Verify the log",
-                   "<pre>" + E(cmd) +
-                       "</pre>The command exits 0 when every entry is intact, signed by the key, "
-                       "and the head recorded by this run is still in the log.");
+                   "<pre>" + E(cmds) +
+                       "</pre>Either command exits 0 only when every entry is intact and signed "
+                       "by the key, and the log still holds the head and at least the number "
+                       "of entries recorded by this run (--config reads them from the latest "
+                       "run record).");
   return h;
 }
 

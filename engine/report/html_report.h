@@ -9,7 +9,9 @@
 // shared-password groups; privileged accounts; external accounts; actions taken; month-over-
 // month trend (inline SVG drawn from the run history); waived findings (exceptions register,
 // with expiry); every finding; evidence (UTC run times, corpus sources and versions, accounts
-// checked, action-log head hash and the exact `credsweep log verify` command).
+// checked, the action log's head hash and entry count — the anchor that shows a shortened or
+// emptied log — and the exact `credsweep log verify` commands: --config for the operator,
+// --log/--pubkey/--expect-head/--expect-count for an auditor with only the files).
 //
 // Self-contained by construction: inline CSS and SVG only — no script, no external font, image,
 // stylesheet or link that a browser would fetch — so it opens offline, from a mail attachment
@@ -49,6 +51,7 @@ struct ReportInput {
   std::vector<ActionRow> actions;
   std::string log_path;         // the action log; empty when none was written
   std::string log_pubkey_path;  // public key for `log verify`; empty when not configured
+  std::string config_path;      // the config `credsweep run` used; empty when unknown
   std::string generated_at;     // UTC ISO-8601
 };
 

@@ -91,6 +91,8 @@ ReportInput MakeInput() {
   in.run.actions.planned = 2;
   in.run.actions.outbox = 1;
   in.run.log_head_hash = "9f86d081884c7d659a2feaa0c55ad015";
+  in.run.log_entries = 42;
+  in.config_path = "/etc/credsweep/credsweep.toml";
   in.run.stages = {{"audit", "ok", "1234 accounts"}, {"enforce", "ok", "2 planned"}};
   RunRecord older;
   older.id = "run-2026-10";
@@ -174,8 +176,13 @@ TEST(HtmlReportTest, EvidenceNamesCorpusVersionLogHeadAndTheVerifyCommand) {
   EXPECT_NE(ev.find("1,234"), std::string::npos);
   EXPECT_NE(ev.find("2026-11-01T02:00:00Z"), std::string::npos);
   EXPECT_NE(ev.find("9f86d081884c7d659a2feaa0c55ad015"), std::string::npos);
+  // The anchor is the head AND the count: an emptied or shortened log fails either command.
+  EXPECT_NE(ev.find("<dt>Log entries</dt><dd>42</dd>"), std::string::npos);
+  EXPECT_NE(ev.find("credsweep log verify --config /etc/credsweep/credsweep.toml\n"),
+            std::string::npos);
   EXPECT_NE(ev.find("credsweep log verify --log /var/lib/credsweep/state/actions.log --pubkey "
-                    "/etc/credsweep/log.pub --expect-head 9f86d081884c7d659a2feaa0c55ad015"),
+                    "/etc/credsweep/log.pub --expect-head 9f86d081884c7d659a2feaa0c55ad015 "
+                    "--expect-count 42"),
             std::string::npos);
 }
 

@@ -115,6 +115,7 @@ std::string RunRecordToJson(const RunRecord& r) {
            {"outbox", r.actions.outbox},
            {"failed", r.actions.failed}}},
          {"log_head_hash", r.log_head_hash},
+         {"log_entries", r.log_entries},
          {"exit_code", r.exit_code}};
   j["corpus_sources"] = json::array();
   for (const auto& s : r.corpus_sources) {
@@ -153,6 +154,7 @@ Result<RunRecord> RunRecordFromJson(const std::string& text, const std::string& 
   GetOpt(j, "findings", &r.findings);
   GetOpt(j, "waived", &r.waived);
   GetOpt(j, "log_head_hash", &r.log_head_hash);
+  GetOpt(j, "log_entries", &r.log_entries);
   GetOpt(j, "exit_code", &r.exit_code);
   if (j.contains("counts")) r.counts = PairsFromJson(j["counts"]);
   if (j.contains("severity")) r.severity = PairsFromJson(j["severity"]);

@@ -16,7 +16,7 @@
 //   "counts": { "<rule>": n }            (active findings per rule),
 //   "severity": { "critical": n, ... }   (active findings per severity),
 //   "actions": { "forced", "planned", "skipped", "notified", "outbox", "failed" },
-//   "log_head_hash", "stages": [ {"name","state","message"} ], "exit_code"
+//   "log_head_hash", "log_entries", "stages": [ {"name","state","message"} ], "exit_code"
 // }
 //
 // Failure policy: SaveRunRecord fails with kIOError naming the path. LoadRunHistory skips (and
@@ -69,7 +69,8 @@ struct RunRecord {
   std::vector<std::pair<std::string, uint64_t>> counts;    // rule -> active findings
   std::vector<std::pair<std::string, uint64_t>> severity;  // severity -> active findings
   ActionCounts actions;
-  std::string log_head_hash;
+  std::string log_head_hash;  // the action log's head after the run ("" = no entries)
+  uint64_t log_entries = 0;   // and its entry count: with the head, the anchor against truncation
   std::vector<StageOutcome> stages;
   int exit_code = 0;
 

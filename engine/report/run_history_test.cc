@@ -40,6 +40,78 @@ RunRecord MakeRecord(const std::string& id, const std::string& started, uint64_t
   return r;
 }
 
+// A run record is evidence kept for years: its bytes are pinned, so a change is deliberate.
+TEST(RunHistoryTest, GoldenRecordBytes) {
+  RunRecord r = MakeRecord("audit-2026-11-01T02:30:00Z", "2026-11-01T02:30:00Z", 2);
+  r.apply = true;
+  r.directory = "ldaps://dc1.kommune.example:636";
+  r.store = "/var/lib/credsweep/store";
+  r.report_dir = "/var/lib/credsweep/reports/2026-11";
+  r.severity = {{"critical", 2}, {"low", 3}};
+  r.actions.skipped = 1;
+  r.log_head_hash = std::string(64, 'a');
+  r.log_entries = 5;
+  r.exit_code = 0;
+  const std::string kGolden = R"({
+  "accounts_checked": 60,
+  "actions": {
+    "failed": 0,
+    "forced": 2,
+    "notified": 0,
+    "outbox": 0,
+    "planned": 0,
+    "skipped": 1
+  },
+  "apply": true,
+  "corpus_sources": [
+    {
+      "imported_at": "2026-10-01T00:00:00Z",
+      "lines": 100,
+      "name": "hibp",
+      "version": "v9"
+    }
+  ],
+  "counts": {
+    "leaked-password": 2,
+    "stale-account": 3
+  },
+  "directory": "ldaps://dc1.kommune.example:636",
+  "exit_code": 0,
+  "findings": 5,
+  "finished_at": "2026-11-01T02:30:00Z",
+  "format": "credsweep-run",
+  "id": "audit-2026-11-01T02:30:00Z",
+  "log_entries": 5,
+  "log_head_hash": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+  "report_dir": "/var/lib/credsweep/reports/2026-11",
+  "severity": {
+    "critical": 2,
+    "low": 3
+  },
+  "stages": [
+    {
+      "message": "",
+      "name": "audit",
+      "state": "ok"
+    },
+    {
+      "message": "not configured",
+      "name": "notify",
+      "state": "skipped"
+    }
+  ],
+  "started_at": "2026-11-01T02:30:00Z",
+  "store": "/var/lib/credsweep/store",
+  "version": 1,
+  "waived": 0
+}
+)";
+  EXPECT_EQ(RunRecordToJson(r), kGolden);
+  auto back = RunRecordFromJson(kGolden, "golden");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(RunRecordToJson(*back), kGolden);
+}
+
 TEST(RunHistoryTest, FillFromFindingsCountsOnlyActiveFindings) {
   FindingsDocument doc;
   doc.run.id = "r1";

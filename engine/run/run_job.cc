@@ -101,9 +101,10 @@ Result<RunJobResult> RunMonthlyJob(const Config& cfg_in, const RunJobOptions& op
   // 4. The action log's head after this run's entries: the anchor `log verify --expect-head`
   // checks against, so deleting entries from the end of the log shows.
   const std::string log_path = stages.log_path(cfg);
-  Result<std::string> head = stages.log_head(log_path);
+  Result<LogHead> head = stages.log_head(log_path);
   if (head.ok()) {
-    rec.log_head_hash = *head;
+    rec.log_head_hash = head->hash;
+    rec.log_entries = head->entries;
   } else {
     rec.stages.push_back({"log", "failed", head.status().message()});
     failed = true;
@@ -136,6 +137,7 @@ Result<RunJobResult> RunMonthlyJob(const Config& cfg_in, const RunJobOptions& op
   in.actions = std::move(rows);
   in.log_path = log_path;
   if (!cfg.log.signing_key.empty()) in.log_pubkey_path = cfg.log.signing_key + ".pub";
+  in.config_path = options.config_path;
   in.generated_at = rec.finished_at;
   Status written = WriteReport(in, result.out_dir);
   if (!written.ok()) {

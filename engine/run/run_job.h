@@ -15,7 +15,8 @@
 //   4. report  -> OUT/report.html + OUT/report.json (html_report.h), with the trend drawn from
 //                 every run record including this one.
 //   5. history -> STATE/history/<run-id>.json (run_history.h): corpus versions, accounts
-//                 checked, counts per rule, actions, the action log's head hash, stage states.
+//                 checked, counts per rule, actions, the action log's head hash and entry
+//                 count (the anchor `log verify --config` checks), stage states.
 // apply: [run] apply, overridden by RunJobOptions::apply (--apply / --dry-run). A dry run writes
 // nothing to the directory, sends no mail and appends nothing to the action log.
 //
@@ -40,6 +41,7 @@
 #include "engine/base/status.h"
 #include "engine/config/config.h"
 #include "engine/model/finding.h"
+#include "engine/remediate/action_log.h"
 #include "engine/report/html_report.h"
 #include "engine/report/run_history.h"
 
@@ -61,12 +63,13 @@ struct RunStages {
   std::function<StageResult(const Config&, const FindingsDocument&, const std::string& out_dir,
                             bool apply)>
       notify;
-  // The action log's path as configured, and its head hash ("" when absent or empty).
+  // The action log's path as configured, and its head (hash and entry count; {"", 0} when the
+  // log is absent or empty).
   std::function<std::string(const Config&)> log_path;
-  std::function<Result<std::string>(const std::string& log_path)> log_head;
+  std::function<Result<LogHead>(const std::string& log_path)> log_head;
 };
 
-// The real stages: RunAuditJob, RunEnforce, RunNotify, HeadHash.
+// The real stages: RunAuditJob, RunEnforce, RunNotify, ReadLogHead.
 RunStages DefaultRunStages();
 
 struct RunJobOptions {
@@ -74,6 +77,7 @@ struct RunJobOptions {
   bool allow_mass_change = false;  // passed to enforce (safety cap)
   std::function<int64_t()> now;    // default NowUnix
   std::optional<RunStages> stages; // default DefaultRunStages()
+  std::string config_path;          // named in the report's `log verify --config` command
 };
 
 struct RunJobResult {

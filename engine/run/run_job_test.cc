@@ -71,7 +71,7 @@ struct Fake {
       return r;
     };
     s.log_path = [](const Config&) { return std::string("/state/actions.log"); };
-    s.log_head = [](const std::string&) -> Result<std::string> { return std::string("cafe01"); };
+    s.log_head = [](const std::string&) -> Result<LogHead> { return LogHead{"cafe01", 7}; };
     return s;
   }
 };

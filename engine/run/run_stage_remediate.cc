@@ -129,6 +129,6 @@ StageResult NotifyStage(const Config& cfg, const FindingsDocument& doc,
 
 std::string ActionLogPathStage(const Config& cfg) { return ConfiguredActionLogPath(cfg); }
 
-Result<std::string> ActionLogHeadStage(const std::string& log_path) { return HeadHash(log_path); }
+Result<LogHead> ActionLogHeadStage(const std::string& log_path) { return ReadLogHead(log_path); }
 
 }  // namespace credsweep

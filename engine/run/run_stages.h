@@ -27,6 +27,6 @@ StageResult EnforceStage(const Config& cfg, const FindingsDocument& doc, bool ap
 StageResult NotifyStage(const Config& cfg, const FindingsDocument& doc,
                         const std::string& out_dir, bool apply);
 std::string ActionLogPathStage(const Config& cfg);
-Result<std::string> ActionLogHeadStage(const std::string& log_path);
+Result<LogHead> ActionLogHeadStage(const std::string& log_path);
 
 }  // namespace credsweep

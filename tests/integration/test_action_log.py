@@ -7,14 +7,17 @@ Proves: keygen makes a 0600 secret key and refuses to overwrite it; the log enfo
 with exit 1 naming the first bad line — a modified entry, a deleted entry, an inserted
 (replayed) entry, reordered entries, a truncated tail, a forged re-signature attempt with
 another key — and deleting the last entries is caught against the recorded head or count;
-enforce refuses to extend a tampered log (exit 3) and makes no change then.
+enforce refuses to extend a tampered log (exit 3) and makes no change then. A line that is
+not in canonical form (a duplicated key, reordered keys) is BAD even though it parses.
 """
+import calendar
 import json
 import os
 import shutil
 import stat
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -58,10 +61,14 @@ class ActionLogTest(unittest.TestCase):
             dn = cls.ldap.add_user(name, "Leaked-%s-1" % name)
             s = {"account": name, "dn": dn, "enabled": True, "class": cls_, "classes": [cls_],
                  "smartcard_required": False, "owner_mail": "", "owner_source": ""}
+            s.update(cls.identity(dn))
             accounts.append(s)
             findings.append({"rule": "leaked-password", "requirement": "S12",
                              "severity": "critical", "account": name, "dn": dn, "enabled": True,
                              "class": cls_, "detail": "leaked", "waived": False})
+        # The rest of the 40 audited accounts (the safety cap is 10 % of those).
+        accounts += [{"account": "clean%d" % i, "dn": "uid=clean%d,%s" % (i, cls.ldap.people_dn),
+                      "class": "regular"} for i in range(36)]
         cls.findings = os.path.join(cls.dir, "findings")
         os.makedirs(cls.findings)
         with open(os.path.join(cls.findings, "findings.json"), "w") as f:
@@ -81,7 +88,16 @@ class ActionLogTest(unittest.TestCase):
         assert r.returncode == 0, r.stdout + r.stderr
         with open(cls.log) as f:
             cls.lines = f.read().splitlines(keepends=True)
-        assert len(cls.lines) == 4, cls.lines  # 1 skip (service) + 3 forced changes
+        # 1 skip (service) + 3 forced changes, each an intent and its outcome.
+        assert len(cls.lines) == 7, cls.lines
+
+    @classmethod
+    def identity(cls, dn):
+        """object_id and pwd_last_set as the audit records them (entryUUID, pwdChangedTime)."""
+        a = cls.ldap.read_attrs(dn, ["entryUUID", "pwdChangedTime"])
+        t = a["pwdChangedTime"][0] if a["pwdChangedTime"] else None
+        return {"object_id": a["entryUUID"][0],
+                "pwd_last_set": calendar.timegm(time.strptime(t[:14], "%Y%m%d%H%M%S")) if t else None}
 
     def verify(self, path, *extra, pub=None):
         return cli("log", "verify", "--log", path, "--pubkey", pub or self.key + ".pub", *extra)
@@ -114,16 +130,17 @@ class ActionLogTest(unittest.TestCase):
     def test_intact_log_verifies(self):
         r = self.verify(self.log)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("OK: 4 entries verified, head ", r.stdout)
+        self.assertIn("OK: 7 entries verified, head ", r.stdout)
         head = json.loads(self.lines[-1])["hash"]
         self.assertIn(head, r.stdout)
         entries = [json.loads(x) for x in self.lines]
         self.assertEqual([e["seq"] for e in entries], [1, 2, 3, 4])
         self.assertEqual(entries[0]["action"], "skip")
-        self.assertEqual([e["action"] for e in entries[1:]], ["force-change"] * 3)
+        self.assertEqual([e["action"] for e in entries[1:]],
+                         ["force-change-intent", "force-change"] * 3)
         self.assertEqual(entries[1]["actor"]["id"], self.ldap.auditor_dn)
         self.assertTrue(all(e["time"].endswith("Z") for e in entries))
-        r = self.verify(self.log, "--expect-head", head, "--expect-count", "4")
+        r = self.verify(self.log, "--expect-head", head, "--expect-count", "7")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_modified_entry(self):
@@ -156,7 +173,7 @@ class ActionLogTest(unittest.TestCase):
     def test_truncated_tail(self):
         text = "".join(self.lines)
         r = self.verify(self.tampered([text[:-30]]))
-        self.assertBad(r, 4)
+        self.assertBad(r, 7)
         self.assertIn("truncated", r.stdout)
 
     def test_deleted_last_entry_needs_the_recorded_head(self):
@@ -166,8 +183,26 @@ class ActionLogTest(unittest.TestCase):
         r = self.verify(path, "--expect-head", head)
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("expected head", r.stdout)
-        r = self.verify(path, "--expect-count", "4")
+        r = self.verify(path, "--expect-count", "7")
         self.assertEqual(r.returncode, 1, r.stdout)
+        r = self.verify(self.tampered([]), "--expect-count", "7")  # emptied
+        self.assertEqual(r.returncode, 1, r.stdout)
+
+    def test_duplicate_key_or_reordered_keys_are_bad(self):
+        # Both lines parse to an entry whose hash and signature check out after re-serialising;
+        # only the bytes show the tampering.
+        lines = list(self.lines)
+        lines[2] = '{"account":"someone-else",' + lines[2][1:]
+        r = self.verify(self.tampered(lines))
+        self.assertBad(r, 3)
+        self.assertIn("canonical", r.stdout)
+        entry = json.loads(self.lines[2])
+        lines = list(self.lines)
+        lines[2] = json.dumps(dict(reversed(list(entry.items()))), separators=(",", ":"),
+                              ensure_ascii=False) + "\n"
+        r = self.verify(self.tampered(lines))
+        self.assertBad(r, 3)
+        self.assertIn("canonical", r.stdout)
 
     def test_wrong_public_key(self):
         other = os.path.join(self.dir, "other.key")

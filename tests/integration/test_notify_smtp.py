@@ -142,7 +142,9 @@ class NotifySmtpTest(unittest.TestCase):
 
         v = self.verify_log()
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
-        self.assertIn("OK: 2 entries verified", v.stdout)
+        # Each delivery is write-ahead logged: notify-intent, then notify-sent.
+        self.assertIn("OK: 4 entries verified", v.stdout)
+        self.assertNotIn("UNFINISHED", v.stdout)
 
     def test_plaintext_smtp_is_refused_by_default(self):
         with SmtpServer(tls=False) as smtp:
@@ -201,8 +203,9 @@ class NotifySmtpTest(unittest.TestCase):
             self.assertEqual(len(set(ids)), 2)
         v = self.verify_log()
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
-        # One notify-failed entry for the dead server, two notify-sent.
-        self.assertIn("OK: 3 entries verified", v.stdout)
+        # intent + notify-failed for the dead server, then intent + notify-sent twice.
+        self.assertIn("OK: 6 entries verified", v.stdout)
+        self.assertNotIn("UNFINISHED", v.stdout)
 
 
 if __name__ == "__main__":

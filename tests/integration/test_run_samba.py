@@ -8,7 +8,10 @@ makes an action-log key, and runs `credsweep run --config ... --apply` over LDAP
   * the run record in STATE/history says apply, forced = 1, and holds the action log's head
     hash; `credsweep log verify --expect-head HEAD` accepts the log;
   * the report says changes were applied and shows that head hash;
-  * a second applied run changes nothing twice (forced = 0) and adds a second history point.
+  * a second applied run changes nothing twice (forced = 0) and adds a second history point;
+  * `credsweep log verify --config` finds the log, KEY.pub and the latest run record's anchor
+    (head hash and entry count, also in the report): it accepts the log, and a shortened, an
+    emptied and a deleted log are BAD (exit 1).
 
 Run: /usr/bin/python3 tests/integration/test_run_samba.py --binary build/credsweep
 """
@@ -113,6 +116,32 @@ state_dir = "state"
         self.assertTrue("changes applied" in html, "apply badge missing")
         self.assertTrue(rec["log_head_hash"] in html, "head hash missing from the evidence")
         self.assertTrue("--expect-head " + rec["log_head_hash"] in html, "verify command")
+        self.assertTrue("--expect-count %d" % rec["log_entries"] in html, "entry count")
+        self.assertTrue("credsweep log verify --config " + self.config in html, "--config command")
+        self.assertGreaterEqual(rec["log_entries"], 2)  # intent + force-change for leaky
+
+        # log verify --config: the log checked against the run history's anchor.
+        log = os.path.join(self.state, "actions.log")
+        ok = sup.run(BINARY, "log", "verify", "--config", self.config, timeout=60)
+        self.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
+        self.assertIn("OK: %d entries verified" % rec["log_entries"], ok.stdout)
+        with open(log, "rb") as f:
+            intact = f.read()
+        try:
+            for tampered in (intact[:intact.rindex(b"\n", 0, len(intact) - 1) + 1], b""):
+                with open(log, "wb") as f:
+                    f.write(tampered)
+                bad = sup.run(BINARY, "log", "verify", "--config", self.config, timeout=60)
+                self.assertEqual(bad.returncode, 1, bad.stdout + bad.stderr)
+                self.assertIn("BAD:", bad.stdout)
+            os.remove(log)
+            gone = sup.run(BINARY, "log", "verify", "--config", self.config, timeout=60)
+            self.assertEqual(gone.returncode, 1, gone.stdout + gone.stderr)
+            self.assertIn("the log is missing", gone.stdout)
+        finally:
+            with open(log, "wb") as f:
+                f.write(intact)
+            os.chmod(log, 0o600)
 
         # Re-running the same month changes nothing twice and adds a history point.
         second = self.run_job()

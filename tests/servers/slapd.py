@@ -53,7 +53,9 @@ class Slapd:
     people_dn = "ou=people," + BASE_DN
     groups_dn = "ou=groups," + BASE_DN
 
-    def __init__(self):
+    def __init__(self, extra_conf=""):
+        """extra_conf: slapd.conf lines added to the database section (e.g. `limits`)."""
+        self.extra_conf = extra_conf
         self.proc = None
         self.dir = None
         self.port = None
@@ -144,6 +146,7 @@ rootpw {ROOT_PASSWORD}
 directory {d}/db
 index objectClass eq
 index uid eq
+{self.extra_conf}
 overlay ppolicy
 ppolicy_default "cn=default,ou=policies,{BASE_DN}"
 
