@@ -342,6 +342,7 @@ DirectorySnapshot BuildSnapshot(std::vector<LdapEntry>& entries, DirectoryFlavor
       for (const auto& m : All(a, "uniquemember")) g.member_dns.push_back(StripUniqueMemberUid(m));
       GroupInfo gi;
       if (const std::string* sid = First(a, "objectsid")) gi.rid = RidOfSid(*sid);
+      g.rid = gi.rid;
       if (!ad) {
         if (const std::string* v = First(a, "gidnumber")) gi.gid_number = ParseI64(*v);
         gi.member_uids = All(a, "memberuid");

@@ -4,7 +4,8 @@
 //
 // What is read (lower-case attribute names):
 //   AD        (|(objectClass=user)(objectClass=group)) — users, computers (objectClass computer,
-//             WORKSTATION/SERVER_TRUST uac bits) and groups: sAMAccountName, objectSid (-> rid),
+//             WORKSTATION/SERVER_TRUST uac bits) and groups: sAMAccountName, objectSid (-> rid, on
+//             accounts and groups: Protected Users is the group with RID 525),
 //             displayName, userPrincipalName, mail, employeeID, employeeType, manager, managedBy,
 //             userAccountControl, accountExpires, lastLogonTimestamp, pwdLastSet,
 //             servicePrincipalName, primaryGroupID, member (ranged retrieval), objectClass, cn.

@@ -1,5 +1,6 @@
 // The pure half of the audit (audit_job.h): facts, rules, waivers, ordering.
-#include <sodium.h>
+
+#include <strings.h>
 
 #include <algorithm>
 #include <cstring>
@@ -8,10 +9,12 @@
 
 #include "engine/audit/audit_job.h"
 #include "engine/audit/classifier.h"
+#include "engine/audit/guess_stage.h"
 #include "engine/audit/owners.h"
 #include "engine/audit/rules.h"
 #include "engine/audit/waivers.h"
 #include "engine/base/file_util.h"
+#include "engine/base/secure_array.h"
 #include "engine/base/time_util.h"
 
 namespace credsweep {
@@ -49,27 +52,16 @@ bool IsDisabled(const Config& cfg, const char* id) {
          cfg.rules.disabled.end();
 }
 
-// A copy of hashes for one LookupBatch, in sodium_malloc'd memory wiped on destruction.
-class SecureHashBatch {
- public:
-  // sodium_init() must precede sodium_malloc (it learns the page size); it is idempotent.
-  explicit SecureHashBatch(size_t n)
-      : n_(n),
-        p_(n && sodium_init() >= 0 ? static_cast<NtHash*>(sodium_allocarray(n, sizeof(NtHash)))
-                                   : nullptr) {}
-  ~SecureHashBatch() {
-    if (p_) sodium_free(p_);  // zeroes the memory
+// True when the account is (nested) in Protected Users: the group with RID 525, or by name
+// where the snapshot carries no SIDs (LDIF exports without objectSid).
+bool InProtectedUsers(const DirectoryIndex& index, size_t i) {
+  for (const Group* g : index.GroupObjects(i)) {
+    if ((g->rid && *g->rid == 525) || strcasecmp(g->name.c_str(), "Protected Users") == 0) {
+      return true;
+    }
   }
-  SecureHashBatch(const SecureHashBatch&) = delete;
-  SecureHashBatch& operator=(const SecureHashBatch&) = delete;
-  bool ok() const { return n_ == 0 || p_ != nullptr; }
-  NtHash* data() { return p_; }
-  std::span<const NtHash> span() const { return {p_, n_}; }
-
- private:
-  size_t n_;
-  NtHash* p_;
-};
+  return false;
+}
 
 struct JoinedHashes {
   const NtHash* current = nullptr;
@@ -133,6 +125,7 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     f.in_it_staff = !cfg.classify.it_staff_group.empty() &&
                     index.InGroup(i, cfg.classify.it_staff_group);
     f.in_mfa_group = !index.FirstGroup(i, cfg.auth.mfa_groups).empty();
+    f.in_protected_users = InProtectedUsers(index, i);
     for (const auto& [group, level] : cfg.auth.required_level) {
       if (level > f.required_level && index.InGroup(i, group)) {
         f.required_level = level;
@@ -175,7 +168,7 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
 
   // One corpus batch for every hash to check.
   if (leak_rule_on && to_check > 0) {
-    SecureHashBatch batch(to_check);
+    SecureArray<NtHash> batch(to_check);
     if (!batch.ok()) return Status::Internal("cannot allocate secure memory for the lookup batch");
     size_t k = 0;
     for (const JoinedHashes& j : joined) {
@@ -223,6 +216,16 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     f.empty_password = *joined[i].current == kEmptyNtHash;
     f.lm_stored = joined[i].lm;
   }
+
+  // Targeted guessing over the same hashes (joined history is empty unless check_history).
+  std::vector<GuessTarget> targets(n);
+  for (size_t i = 0; i < n; ++i) {
+    targets[i].name = snapshot.accounts[i].name;
+    targets[i].is_computer = facts.accounts[i].cls.is_computer;
+    targets[i].current = joined[i].current;
+    targets[i].history = joined[i].history;
+  }
+  CS_RETURN_IF_ERROR(RunGuessStage(cfg, snapshot, targets, now_unix, &facts));
 
   // Shared passwords: sort by hash, runs of 2+ are groups. Only indices leave this block.
   std::sort(with_hash.begin(), with_hash.end(), [&](size_t a, size_t b) {

@@ -20,7 +20,8 @@
 //      run.hashes_unmatched (current hashes only), never fatal;
 //   4. looks every current hash (and, with check_history, every history hash) up in the corpus
 //      in ONE LookupBatch, from a sodium_malloc'd copy that is wiped afterwards;
-//   5. resolves owners (owners.h), authentication levels and shared-password groups;
+//   5. resolves owners (owners.h), authentication levels and shared-password groups, and runs
+//      targeted guessing over the joined hashes (guess_stage.h, engine/guess/guesser.h);
 //   6. runs every rule of rules.h not in [rules] disabled;
 //   7. applies the exceptions register (waivers.h);
 //   8. orders findings: severity (critical first), then rule table order, then — within

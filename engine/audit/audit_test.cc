@@ -687,14 +687,17 @@ TEST(RulesTest, TableCoversExactlyTheDesignRuleIds) {
     EXPECT_THAT((std::set<std::string>{"critical", "high", "medium", "low"}), ::testing::Contains(r.severity));
     EXPECT_GT(std::string(r.explanation).size(), 20u);
   }
-  EXPECT_THAT(ids, ElementsAre("leaked-password", "empty-password", "lm-hash-stored",
-                               "shared-password", "admin-shares-password", "admin-not-separate",
-                               "admin-no-expiry", "external-no-expiry", "external-expiry-too-long",
-                               "external-expired-enabled", "external-no-sponsor",
-                               "password-never-expires", "password-not-required",
-                               "reversible-encryption", "preauth-not-required",
-                               "kerberoastable-admin", "stale-account",
-                               "auth-level-below-required"));
+  EXPECT_THAT(ids, ElementsAre("leaked-password", "empty-password", "guessable-password",
+                               "password-is-username", "default-computer-password",
+                               "lm-hash-stored", "shared-password", "admin-shares-password",
+                               "admin-not-separate", "admin-no-expiry", "external-no-expiry",
+                               "external-expiry-too-long", "external-expired-enabled",
+                               "external-no-sponsor", "password-never-expires",
+                               "password-not-required", "reversible-encryption",
+                               "preauth-not-required", "kerberoastable-admin",
+                               "admin-delegatable", "unconstrained-delegation",
+                               "kerberos-des-only", "krbtgt-password-old", "admin-password-old",
+                               "stale-account", "auth-level-below-required"));
 }
 
 TEST(FindingsCsvTest, BomHeaderQuotingAndFormulaGuard) {
@@ -750,6 +753,135 @@ TEST(AuditTest, NoHashEverReachesTheOutputs) {
     }
   }
   EXPECT_EQ(ToLower(out).find("e52cac67419a9a22"), std::string::npos);  // the LM fixture
+}
+
+// ---------------------------------------------------------------- guessing and Kerberos rules
+
+TEST(AuditTest, GuessingRulesNameThePatternNeverThePassword) {
+  World w;
+  const std::map<std::string, std::string> pw = {
+      {"autumn", "Efteraar2026!"}, {"org", "Solbjerg123"},      {"welcome", "Velkommen1"},
+      {"jdoe", "Jdoe123"},         {"jdoe2", "jdoe22026"},      {"strong", "Tavle-Kridt-7x"},
+      {"hist", "Tavle-Kridt-8x"},  {"WS01$", "ws01"},           {"WS02$", "Random-Machine-Pw"}};
+  for (const auto& [name, p] : pw) {
+    Account& a = w.User(name, name.back() == '$' ? "OU=Computers" : "OU=Staff");
+    a.dn = "CN=" + name + ",OU=Staff,DC=solbjerg,DC=dk";  // organisation name "Solbjerg"
+    if (name.back() == '$') {
+      a.is_computer = true;
+      a.uac = kUacWorkstationTrustAccount;
+    }
+    w.Password(name, p);
+  }
+  w.Password("hist", "Vinter2019", /*history=*/1);
+  FakeStore store;
+  Config cfg = BaseConfig();
+  auto doc = w.Audit(cfg, &store);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ(Accounts(*doc, "guessable-password"),
+            (std::set<std::string>{"autumn", "org", "welcome", "jdoe2", "hist"}));
+  EXPECT_EQ(Accounts(*doc, "password-is-username"), std::set<std::string>{"jdoe"});
+  EXPECT_EQ(Accounts(*doc, "default-computer-password"), std::set<std::string>{"WS01$"});
+  std::map<std::string, const Finding*> by;
+  for (const Finding& f : doc->findings) {
+    // No finding text holds a password; the guessing rules' texts hold no word or year either.
+    for (const auto& [name, p] : pw) {
+      EXPECT_EQ(f.detail.find(p), std::string::npos) << f.rule << " " << f.account;
+    }
+    if (f.rule == "guessable-password") by[f.account] = &f;
+    if (f.rule.find("password") == std::string::npos) continue;
+    for (const char* word : {"Efteraar", "Solbjerg", "Velkommen", "Vinter", "2026", "2019"}) {
+      EXPECT_EQ(f.detail.find(word), std::string::npos) << f.detail;
+    }
+  }
+  EXPECT_THAT(by["autumn"]->detail, HasSubstr("season + year + symbol"));
+  EXPECT_THAT(by["org"]->detail, HasSubstr("organisation name + digits"));
+  EXPECT_THAT(by["welcome"]->detail, HasSubstr("common password word + digits"));
+  EXPECT_THAT(by["jdoe2"]->detail, HasSubstr("account name + year"));
+  EXPECT_TRUE(by["hist"]->history);
+  EXPECT_THAT(by["hist"]->detail, HasSubstr("season + year"));
+  EXPECT_EQ(by["autumn"]->severity, "critical");
+  EXPECT_EQ(by["autumn"]->requirement, "S12");
+  EXPECT_EQ(Count(*doc, "guessable-password"), 5u);
+
+  // The specific rule off: the same password is still reported as guessable (not lost).
+  cfg.rules.disabled = {"password-is-username", "default-computer-password"};
+  auto off = w.Audit(cfg, &store);
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(Accounts(*off, "guessable-password"),
+            (std::set<std::string>{"autumn", "org", "welcome", "jdoe", "jdoe2", "hist"}));
+  cfg.rules.disabled = {"guessable-password", "password-is-username", "default-computer-password"};
+  auto none = w.Audit(cfg, &store);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(Count(*none, "guessable-password"), ~0ull);  // did not run
+}
+
+TEST(AuditTest, ABadRulesFileStopsTheAuditWithFileAndLine) {
+  World w;
+  w.User("a");
+  w.Password("a", "x");
+  const std::string dir = MakeTestTempDir("audit-rules");
+  Config cfg = BaseConfig();
+  cfg.guess.rules_file = dir + "/site.rule";
+  ASSERT_TRUE(WriteFileAtomic(cfg.guess.rules_file, "c\n$1 $2\n$\n", 0600).ok());
+  FakeStore store;
+  auto doc = w.Audit(cfg, &store);
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(doc.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(doc.status().message(), HasSubstr(dir + "/site.rule:3: rule \"$\""));
+}
+
+TEST(AuditTest, DelegationDesAndPasswordAgeRulesFireOnExactlyTheirAccounts) {
+  World w;
+  w.User("adm-plain");                                           // privileged, delegatable
+  w.User("adm-sensitive").uac |= kUacNotDelegated;               // marked sensitive
+  w.User("adm-protected");                                       // in Protected Users (nested)
+  w.User("adm-old").pwd_last_set = kNow - 400 * kDay;            // > 365 days
+  Account& adm_new = w.User("adm-must-change");
+  adm_new.pwd_last_set = 0;                                      // must change: not "old"
+  adm_new.uac |= kUacNotDelegated;
+  w.User("user-old").pwd_last_set = kNow - 400 * kDay;           // not privileged: fine
+  w.User("deleg-user").uac |= kUacTrustedForDelegation;          // user trusted for delegation
+  Account& srv = w.User("SRV01$", "OU=Servers");
+  srv.is_computer = true;
+  srv.uac = kUacWorkstationTrustAccount | kUacTrustedForDelegation;
+  Account& dc = w.User("DC1$", "OU=Domain Controllers");
+  dc.is_computer = true;
+  dc.uac = kUacServerTrustAccount | kUacTrustedForDelegation;   // DCs are meant to
+  w.User("des").uac |= kUacUseDesKeyOnly;
+  Account& krbtgt = w.User("krbtgt", "CN=Users");
+  krbtgt.rid = 502;
+  krbtgt.enabled = false;
+  krbtgt.pwd_last_set = kNow - 200 * kDay;                       // > 180 days
+  w.User("krbtgt_12345", "CN=Users").pwd_last_set = kNow - 100 * kDay;  // RODC, < 180
+  Group& pu = w.AddGroup("Beskyttede brugere", {"CN=Tier0 PU,OU=Groups," + std::string(kDomain)});
+  pu.rid = 525;                                                  // localised name, RID 525
+  w.AddGroup("Tier0 PU", {w.Dn("adm-protected")});
+  w.AddGroup("Domain Admins", {w.Dn("adm-plain"), w.Dn("adm-sensitive"), w.Dn("adm-protected"),
+                               w.Dn("adm-old"), w.Dn("adm-must-change")});
+  FakeStore store;
+  Config cfg = BaseConfig();
+  auto doc = w.Audit(cfg, &store);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ(Accounts(*doc, "admin-delegatable"), (std::set<std::string>{"adm-plain", "adm-old"}));
+  EXPECT_EQ(Accounts(*doc, "unconstrained-delegation"),
+            (std::set<std::string>{"deleg-user", "SRV01$"}));
+  EXPECT_EQ(Accounts(*doc, "kerberos-des-only"), std::set<std::string>{"des"});
+  EXPECT_EQ(Accounts(*doc, "krbtgt-password-old"), std::set<std::string>{"krbtgt"});
+  EXPECT_EQ(Accounts(*doc, "admin-password-old"), std::set<std::string>{"adm-old"});
+
+  cfg.rules.krbtgt_max_days = 90;
+  cfg.rules.admin_password_max_days = 500;
+  auto tuned = w.Audit(cfg, &store);
+  ASSERT_TRUE(tuned.ok());
+  EXPECT_EQ(Accounts(*tuned, "krbtgt-password-old"),
+            (std::set<std::string>{"krbtgt", "krbtgt_12345"}));
+  EXPECT_TRUE(Accounts(*tuned, "admin-password-old").empty());
+  for (const Finding& f : tuned->findings) {
+    if (f.rule == "krbtgt-password-old" && f.account == "krbtgt") {
+      EXPECT_THAT(f.detail, HasSubstr("more than 90 days ago"));
+      EXPECT_EQ(f.requirement, "K9");
+    }
+  }
 }
 
 }  // namespace

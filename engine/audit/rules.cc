@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/base/time_util.h"
+#include "engine/guess/candidates.h"
 
 namespace credsweep {
 namespace {
@@ -247,6 +248,117 @@ void StaleAccount(const RuleSpec& rule, const AuditFacts& facts, std::vector<Fin
   }
 }
 
+void GuessablePassword(const RuleSpec& rule, const AuditFacts& facts, std::vector<Finding>* out) {
+  for (const AccountFacts& f : facts.accounts) {
+    if (f.guess_family >= 0) {
+      out->push_back(MakeFinding(rule, f,
+                                 "The current password follows a pattern attackers try first: " +
+                                     FamilyName(f.guess_family) + "."));
+    }
+    if (!f.guess_history_families.empty()) {
+      std::string families;
+      for (int fam : f.guess_history_families) {
+        families += (families.empty() ? "" : ", ") + FamilyName(fam);
+      }
+      Finding x = MakeFinding(rule, f,
+                              "A previous password of this account follows a pattern attackers "
+                              "try first (" + families + "); the user may return to it.");
+      x.history = true;
+      out->push_back(std::move(x));
+    }
+  }
+}
+
+void PasswordIsUsername(const RuleSpec& rule, const AuditFacts& facts, std::vector<Finding>* out) {
+  for (const AccountFacts& f : facts.accounts) {
+    if (f.password_is_username) {
+      out->push_back(MakeFinding(
+          rule, f, "The password is the account name, or the account name with a simple ending."));
+    }
+  }
+}
+
+void DefaultComputerPassword(const RuleSpec& rule, const AuditFacts& facts,
+                             std::vector<Finding>* out) {
+  for (const AccountFacts& f : facts.accounts) {
+    if (f.default_computer_password) {
+      out->push_back(MakeFinding(
+          rule, f,
+          "The computer account still has its default password (its own name in lower case): "
+          "anyone who knows the name can log on as this computer. Reset the account or let the "
+          "computer join the domain."));
+    }
+  }
+}
+
+void AdminDelegatable(const RuleSpec& rule, const AuditFacts& facts, std::vector<Finding>* out) {
+  // Kerberos delegation is an Active Directory matter; OpenLDAP has no such flag to set.
+  if (facts.flavor == DirectoryFlavor::kOpenLdap) return;
+  for (const AccountFacts& f : facts.accounts) {
+    if (!f.cls.is_privileged || f.cls.is_computer) continue;
+    if ((f.account->uac & kUacNotDelegated) || f.in_protected_users) continue;
+    out->push_back(MakeFinding(
+        rule, f,
+        "Admin account (via " + f.cls.privileged_via +
+            ") is not marked \"sensitive and cannot be delegated\" and is not in Protected "
+            "Users: a server trusted for delegation can act as this admin."));
+  }
+}
+
+void UnconstrainedDelegation(const RuleSpec& rule, const AuditFacts& facts,
+                             std::vector<Finding>* out) {
+  FlagRule<kUacTrustedForDelegation>(
+      rule, facts, out,
+      [](const AccountFacts& f) { return !(f.account->uac & kUacServerTrustAccount); },
+      "Trusted for unconstrained delegation (TRUSTED_FOR_DELEGATION): whoever controls this "
+      "account receives reusable tickets of every user who logs on to it.");
+}
+
+void KerberosDesOnly(const RuleSpec& rule, const AuditFacts& facts, std::vector<Finding>* out) {
+  FlagRule<kUacUseDesKeyOnly>(
+      rule, facts, out, [](const AccountFacts&) { return true; },
+      "Kerberos is limited to DES for this account (USE_DES_KEY_ONLY); DES keys are cracked in "
+      "hours.");
+}
+
+bool IsKrbtgt(const Account& a) {
+  const std::string n = ToLower(a.name);
+  return (a.rid && *a.rid == 502) || n == "krbtgt" || n.rfind("krbtgt_", 0) == 0;
+}
+
+void KrbtgtPasswordOld(const RuleSpec& rule, const AuditFacts& facts, std::vector<Finding>* out) {
+  const int days = facts.cfg->rules.krbtgt_max_days;
+  for (const AccountFacts& f : facts.accounts) {
+    const Account& a = *f.account;
+    if (!IsKrbtgt(a) || !a.pwd_last_set || *a.pwd_last_set <= 0) continue;
+    if (*a.pwd_last_set < facts.now - static_cast<int64_t>(days) * kDay) {
+      out->push_back(MakeFinding(rule, f,
+                                 "The krbtgt password was last changed " +
+                                     Date(*a.pwd_last_set) + ", more than " +
+                                     std::to_string(days) +
+                                     " days ago; forged Kerberos tickets stay valid until it "
+                                     "is changed (twice)."));
+    }
+  }
+}
+
+void AdminPasswordOld(const RuleSpec& rule, const AuditFacts& facts, std::vector<Finding>* out) {
+  const int days = facts.cfg->rules.admin_password_max_days;
+  for (const AccountFacts& f : facts.accounts) {
+    const Account& a = *f.account;
+    if (!f.cls.is_privileged || f.cls.is_computer || !a.pwd_last_set || *a.pwd_last_set <= 0) {
+      continue;
+    }
+    if (*a.pwd_last_set < facts.now - static_cast<int64_t>(days) * kDay) {
+      out->push_back(MakeFinding(rule, f,
+                                 "Admin account (via " + f.cls.privileged_via +
+                                     ") whose password was last changed " +
+                                     Date(*a.pwd_last_set) + ", more than " +
+                                     std::to_string(days) + " days ago."));
+    }
+  }
+}
+
 void AuthLevelBelowRequired(const RuleSpec& rule, const AuditFacts& facts,
                             std::vector<Finding>* out) {
   for (const AccountFacts& f : facts.accounts) {
@@ -266,6 +378,17 @@ constexpr RuleSpec kRules[] = {
      "The password is on public lists of leaked passwords, so attackers can guess it.",
      LeakedPassword},
     {"empty-password", "S12", "critical", "The account has no password at all.", EmptyPassword},
+    {"guessable-password", "S12", "critical",
+     "The password follows a pattern attackers try first, such as a season and a year or the "
+     "organisation's name with digits.",
+     GuessablePassword},
+    {"password-is-username", "K9", "critical",
+     "The password is the account's own name, which is the first thing an attacker tries.",
+     PasswordIsUsername},
+    {"default-computer-password", "K9", "critical",
+     "A computer account still has the password it was created with (its own name), so anyone "
+     "can take it over.",
+     DefaultComputerPassword},
     {"lm-hash-stored", "K9", "high",
      "The password is also stored in the old LM format, which is trivially cracked.",
      LmHashStored},
@@ -308,6 +431,22 @@ constexpr RuleSpec kRules[] = {
      "An admin account is set up as a service, so any user can fetch data to guess its password "
      "offline.",
      KerberoastableAdmin},
+    {"admin-delegatable", "S6", "high",
+     "An admin account can be impersonated by servers trusted for delegation; it should be "
+     "marked sensitive or be in Protected Users.",
+     AdminDelegatable},
+    {"unconstrained-delegation", "S6", "high",
+     "The account may act as any user who logs on to it, so taking it over exposes everyone's "
+     "access.",
+     UnconstrainedDelegation},
+    {"kerberos-des-only", "K9", "high",
+     "The account may only use the outdated DES encryption for logon, which is easily broken.",
+     KerberosDesOnly},
+    {"krbtgt-password-old", "K9", "medium",
+     "The domain's master key for logon tickets (krbtgt) has not been changed for too long.",
+     KrbtgtPasswordOld},
+    {"admin-password-old", "S6", "medium",
+     "An admin account's password has not been changed for too long.", AdminPasswordOld},
     {"stale-account", "K5", "low",
      "The account is switched on but has not been used for a long time.", StaleAccount},
     {"auth-level-below-required", "S11", "medium",

@@ -29,6 +29,25 @@
 //                         pwdLastSet older than stale_days. An account with neither time is not
 //                         flagged (no evidence). On OpenLDAP snapshots where no account carries a
 //                         logon time (logon tracking off) the rule does not run.
+//   guessable-password    the current password (or, with check_history, a previous one: one
+//                         extra finding with history = true) equals a candidate of the guessing
+//                         engine (engine/guess/guesser.h). The detail names the pattern family
+//                         ("season + year + symbol"), never the candidate.
+//   password-is-username  the current password is the account name as is, lower-case or
+//                         Capitalised, alone or followed by 1, 123 or !.
+//   default-computer-password  a computer account's current password is its lower-case name
+//                         without '$' (or that cut to 14 characters): a pre-created computer.
+//   admin-delegatable     privileged, not a computer, without NOT_DELEGATED (0x100000) and not
+//                         a (nested) member of Protected Users (group RID 525 or cn
+//                         "Protected Users"). Not run on OpenLDAP (no Kerberos delegation).
+//   unconstrained-delegation  TRUSTED_FOR_DELEGATION (0x80000) on a user, or on a computer that
+//                         is not a domain controller (SERVER_TRUST_ACCOUNT 0x2000).
+//   kerberos-des-only     USE_DES_KEY_ONLY (0x200000).
+//   krbtgt-password-old   the krbtgt account (RID 502 or name krbtgt, and RODC krbtgt_NNNN)
+//                         has pwdLastSet older than [rules] krbtgt_max_days. No pwdLastSet: no
+//                         finding (no evidence).
+//   admin-password-old    privileged, not a computer, pwdLastSet older than
+//                         [rules] admin_password_max_days (0 = "must change" is not old).
 //   auth-level-below-required  see AuthLevel in audit.cc: 0 empty password, 1 leaked password
 //                         ("worth nothing"), 2 one static password, 3 member of an mfa_group,
 //                         4 SMARTCARD_REQUIRED when smartcard_counts_as_pki (else 3). Required level
@@ -70,6 +89,13 @@ struct AccountFacts {
   std::string required_by;            // the [auth] required_level group that sets it
   std::string owner_mail;
   std::string owner_source;
+  // Targeted guessing (guess_stage.h). Family ids name the pattern (FamilyName in
+  // engine/guess/candidates.h), never the password.
+  int guess_family = -1;                    // current password matches a pattern; -1 none
+  std::vector<int> guess_history_families;  // previous passwords that match one
+  bool password_is_username = false;
+  bool default_computer_password = false;
+  bool in_protected_users = false;          // (nested) member of Protected Users (RID 525)
 };
 
 struct SharedGroup {

@@ -1,5 +1,7 @@
 #include "engine/base/nt_hash.h"
 
+#include <sodium.h>
+
 #include <cstring>
 
 namespace credsweep {
@@ -21,6 +23,12 @@ inline uint32_t LoadLe32(const uint8_t* p) {
 void Md4Block(uint32_t state[4], const uint8_t block[64]) {
   uint32_t x[16];
   for (int i = 0; i < 16; ++i) x[i] = LoadLe32(block + 4 * i);
+  Md4Compress(state, x);
+}
+
+}  // namespace
+
+void Md4Compress(uint32_t state[4], const uint32_t x[16]) {
   uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
 
   // Round 1: [abcd k s] a = (a + F(b,c,d) + X[k]) <<< s, k = 0..15, s cycles 3 7 11 19.
@@ -57,6 +65,8 @@ void Md4Block(uint32_t state[4], const uint8_t block[64]) {
   state[2] += c;
   state[3] += d;
 }
+
+namespace {
 
 // Decodes one UTF-8 code point at s[*i]; advances *i. Returns -1 on any ill-formed sequence
 // (RFC 3629: overlongs, surrogates U+D800..DFFF, > U+10FFFF, truncation, stray continuation).
@@ -117,29 +127,44 @@ std::array<uint8_t, 16> Md4(std::string_view bytes) {
   return out;
 }
 
-Result<NtHash> NtHashOfUtf8(std::string_view password) {
-  std::string utf16;
-  utf16.reserve(password.size() * 2);
+Result<std::u16string> Utf8ToUtf16(std::string_view text) {
+  std::u16string out;
+  out.reserve(text.size());
   size_t i = 0;
-  while (i < password.size()) {
-    int32_t cp = DecodeUtf8(password, &i);
+  while (i < text.size()) {
+    int32_t cp = DecodeUtf8(text, &i);
     if (cp < 0) {
-      // The byte offset helps find the problem; the password itself must never be echoed.
+      // The byte offset helps find the problem; the text itself must never be echoed.
       return Status::InvalidArgument("invalid UTF-8 at byte " + std::to_string(i + 1));
     }
-    auto put = [&utf16](uint32_t unit) {
-      utf16.push_back(static_cast<char>(unit & 0xFF));
-      utf16.push_back(static_cast<char>(unit >> 8));
-    };
     if (cp >= 0x10000) {  // UTF-16 surrogate pair (RFC 2781 section 2.1)
       uint32_t v = static_cast<uint32_t>(cp) - 0x10000;
-      put(0xD800 | (v >> 10));
-      put(0xDC00 | (v & 0x3FF));
+      out.push_back(static_cast<char16_t>(0xD800 | (v >> 10)));
+      out.push_back(static_cast<char16_t>(0xDC00 | (v & 0x3FF)));
     } else {
-      put(static_cast<uint32_t>(cp));
+      out.push_back(static_cast<char16_t>(cp));
     }
   }
-  return Md4(utf16);
+  return out;
+}
+
+std::array<uint8_t, 16> Md4OfUtf16(std::u16string_view units) {
+  std::string bytes;
+  bytes.reserve(units.size() * 2);
+  for (char16_t u : units) {
+    bytes.push_back(static_cast<char>(u & 0xFF));  // UTF-16LE
+    bytes.push_back(static_cast<char>(u >> 8));
+  }
+  std::array<uint8_t, 16> h = Md4(bytes);
+  sodium_memzero(bytes.data(), bytes.size());
+  return h;
+}
+
+Result<NtHash> NtHashOfUtf8(std::string_view password) {
+  CS_ASSIGN_OR_RETURN(std::u16string utf16, Utf8ToUtf16(password));
+  NtHash h = Md4OfUtf16(utf16);
+  sodium_memzero(utf16.data(), utf16.size() * sizeof(char16_t));
+  return h;
 }
 
 std::optional<NtHash> ParseNtHashHex(std::string_view hex) {

@@ -2,7 +2,8 @@
 //
 // NT hash = MD4(UTF-16LE(password)) (MS-NLMP 3.3.1, NTOWFv1). MD4 (RFC 1320) is implemented
 // here, test-vector checked, because OpenSSL 3 hides it behind the legacy provider.
-// Inputs are short passwords; this is not on any hot path.
+// Inputs are short passwords; this is not on any hot path. The guessing engine's hot path
+// hashes 8 candidates at a time with engine/guess/nt_hash_lanes.h, which shares Md4Compress.
 #pragma once
 
 #include <array>
@@ -17,8 +18,16 @@ namespace credsweep {
 
 using NtHash = std::array<uint8_t, 16>;
 
+// RFC 1320 section 3.4: one compression of `state` (words A..D) with the 16 little-endian
+// message words `x` of one 64-byte block.
+void Md4Compress(uint32_t state[4], const uint32_t x[16]);
 // RFC 1320 MD4 of arbitrary bytes.
 std::array<uint8_t, 16> Md4(std::string_view bytes);
+// UTF-8 -> UTF-16 code units (characters beyond the BMP become surrogate pairs). Invalid UTF-8
+// is kInvalidArgument naming the byte offset, never the text.
+Result<std::u16string> Utf8ToUtf16(std::string_view text);
+// MD4 of the UTF-16LE bytes of `units`: the NT hash of a password given as UTF-16.
+std::array<uint8_t, 16> Md4OfUtf16(std::u16string_view units);
 // NT hash of a UTF-8 password. Invalid UTF-8 is kInvalidArgument (the caller names file:line;
 // the password itself is never put in the message). Characters beyond the BMP become
 // surrogate pairs, as Windows does.

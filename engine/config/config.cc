@@ -276,7 +276,19 @@ class Parser {
                 {"external_max_days", [&](N v, K k) { return Int32(v, k, 1, 36500, &r.external_max_days); }},
                 {"stale_days", [&](N v, K k) { return Int32(v, k, 1, 36500, &r.stale_days); }},
                 {"check_history", [&](N v, K k) { return Bool(v, k, &r.check_history); }},
-                {"disabled", [&](N v, K k) { return StringList(v, k, &r.disabled); }}});
+                {"disabled", [&](N v, K k) { return StringList(v, k, &r.disabled); }},
+                {"krbtgt_max_days", [&](N v, K k) { return Int32(v, k, 1, 36500, &r.krbtgt_max_days); }},
+                {"admin_password_max_days",
+                 [&](N v, K k) { return Int32(v, k, 1, 36500, &r.admin_password_max_days); }}});
+         }},
+        {"guess",
+         [&](N n, K) {
+           GuessConfig& g = c.guess;
+           return Section(n, "guess",
+                          {{"words", [&](N v, K k) { return StringList(v, k, &g.words); }},
+                           {"words_file", [&](N v, K k) { return Path(v, k, &g.words_file); }},
+                           {"rules_file", [&](N v, K k) { return Path(v, k, &g.rules_file); }},
+                           {"threads", [&](N v, K k) { return Int32(v, k, 0, 256, &g.threads); }}});
          }},
         {"auth",
          [&](N n, K) {

@@ -63,6 +63,16 @@ struct RulesConfig {
   int stale_days = 90;
   bool check_history = true;
   std::vector<std::string> disabled;  // rule ids switched off
+  int krbtgt_max_days = 180;          // krbtgt-password-old
+  int admin_password_max_days = 365;  // admin-password-old
+};
+
+// Targeted guessing (engine/guess/guesser.h): guessable-password, password-is-username.
+struct GuessConfig {
+  std::vector<std::string> words;  // extra base words (e.g. the municipality's own terms)
+  std::string words_file;          // one word per line (UTF-8, '#' comments)
+  std::string rules_file;          // hashcat rules; empty = the built-in set
+  int threads = 0;                 // 0 = every core
 };
 
 struct AuthConfig {
@@ -72,7 +82,8 @@ struct AuthConfig {
 };
 
 struct RemediationConfig {
-  std::vector<std::string> force_rules = {"leaked-password", "empty-password"};
+  std::vector<std::string> force_rules = {"leaked-password", "empty-password",
+                                          "guessable-password", "password-is-username"};
   // Cap on forced changes in one run; nullopt = 10 % of accounts audited (at least 1).
   std::optional<uint64_t> max_forced_changes;
 };
@@ -123,6 +134,7 @@ struct Config {
   HashesConfig hashes;
   ClassifyConfig classify;
   RulesConfig rules;
+  GuessConfig guess;
   AuthConfig auth;
   RemediationConfig remediation;
   NotifyConfig notify;

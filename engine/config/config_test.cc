@@ -31,7 +31,13 @@ TEST(ConfigTest, EmptyFileGivesDocumentedDefaults) {
   EXPECT_TRUE(c->rules.check_history);
   EXPECT_TRUE(c->auth.smartcard_counts_as_pki);
   EXPECT_EQ(c->remediation.force_rules,
-            (std::vector<std::string>{"leaked-password", "empty-password"}));
+            (std::vector<std::string>{"leaked-password", "empty-password", "guessable-password",
+                                      "password-is-username"}));
+  EXPECT_EQ(c->rules.krbtgt_max_days, 180);
+  EXPECT_EQ(c->rules.admin_password_max_days, 365);
+  EXPECT_TRUE(c->guess.words.empty());
+  EXPECT_EQ(c->guess.rules_file, "");
+  EXPECT_EQ(c->guess.threads, 0);
   EXPECT_FALSE(c->remediation.max_forced_changes.has_value());
   EXPECT_EQ(c->notify.language, "en");
   EXPECT_EQ(c->run.state_dir, "/etc/cs/credsweep-state");
@@ -180,6 +186,10 @@ TEST(ConfigTest, ErrorsNameFileLineAndKey) {
        ":6: [[exceptions]] expires: must be a date YYYY-MM-DD"},
       {"[[exceptions]]\naccount = \"a\"\nwho = \"b\"\n", ":3: [[exceptions]] who: unknown key"},
       {"exceptions = 3\n", ":1: exceptions: expected an array of tables"},
+      {"[guess]\nwords = \"Solbjerg\"\n", ":2: [guess] words: expected an array of strings"},
+      {"[guess]\nrules = \"x.rule\"\n", ":2: [guess] rules: unknown key"},
+      {"[guess]\nthreads = -1\n", ":2: [guess] threads: must be between 0 and 256"},
+      {"[rules]\nkrbtgt_max_days = 0\n", ":2: [rules] krbtgt_max_days: must be between 1"},
   };
   for (const BadCase& bc : cases) {
     Result<Config> c = Parse(bc.text);
@@ -188,6 +198,20 @@ TEST(ConfigTest, ErrorsNameFileLineAndKey) {
     EXPECT_THAT(c.status().message(), HasSubstr(bc.expect)) << bc.text;
     EXPECT_EQ(ExitCodeFor(c.status()), kExitUsage);
   }
+}
+
+TEST(ConfigTest, GuessSectionAndAgeLimits) {
+  Result<Config> c = Parse(
+      "[rules]\nkrbtgt_max_days = 90\nadmin_password_max_days = 200\n"
+      "[guess]\nwords = [\"Rådhus\", \"Borgerservice\"]\nwords_file = \"words.txt\"\n"
+      "rules_file = \"/etc/cs/site.rule\"\nthreads = 2\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rules.krbtgt_max_days, 90);
+  EXPECT_EQ(c->rules.admin_password_max_days, 200);
+  EXPECT_EQ(c->guess.words, (std::vector<std::string>{"Rådhus", "Borgerservice"}));
+  EXPECT_EQ(c->guess.words_file, "/etc/cs/words.txt");  // relative to the config's folder
+  EXPECT_EQ(c->guess.rules_file, "/etc/cs/site.rule");
+  EXPECT_EQ(c->guess.threads, 2);
 }
 
 TEST(ConfigTest, LoadConfigResolvesAgainstTheFilesDirectory) {

@@ -24,6 +24,9 @@ inline constexpr uint32_t kUacWorkstationTrustAccount = 0x1000;
 inline constexpr uint32_t kUacServerTrustAccount = 0x2000;
 inline constexpr uint32_t kUacDontExpirePassword = 0x10000;
 inline constexpr uint32_t kUacSmartcardRequired = 0x40000;
+inline constexpr uint32_t kUacTrustedForDelegation = 0x80000;  // unconstrained delegation
+inline constexpr uint32_t kUacNotDelegated = 0x100000;  // "sensitive and cannot be delegated"
+inline constexpr uint32_t kUacUseDesKeyOnly = 0x200000;
 inline constexpr uint32_t kUacDontReqPreauth = 0x400000;
 
 enum class DirectoryFlavor { kActiveDirectory, kOpenLdap };
@@ -61,6 +64,7 @@ struct Account {
 struct Group {
   std::string dn;
   std::string name;           // cn / sAMAccountName
+  std::optional<uint32_t> rid;  // last sub-authority of objectSid (AD): 525 = Protected Users
   std::string managed_by_dn;  // managedBy
   std::vector<std::string> member_dns;  // direct members (accounts and groups)
 };

@@ -9,7 +9,8 @@ binds as the least-privilege auditor over ldap:// + StartTLS. The test asserts t
 anywhere in the output folder.
 
 Not expressible on OpenLDAP (asserted absent): preauth-not-required, reversible-encryption,
-kerberoastable-admin (no such flags or SPNs in the Samba/inetOrgPerson schema).
+kerberoastable-admin (no such flags or SPNs in the Samba/inetOrgPerson schema), and the Kerberos
+delegation rules (admin-delegatable does not run on OpenLDAP).
 
 Run: /usr/bin/python3 tests/integration/test_audit_openldap.py --binary build/credsweep
 """
@@ -47,11 +48,14 @@ P = {  # fixture passwords (test source only; never printed)
     "eve": "No-Samba-Eve-8",
     "gina": "Locked-Gina-9",
     "stale1": "Stale-Unique-10",
+    "winter": "Vinter%d!" % time.gmtime().tm_year,  # season + year + symbol: guessable
 }
 
 EXPECTED = {
-    "alice": ["leaked-password", "password-never-expires", "shared-password"],  # [UX]
-    "bob": ["leaked-password", "shared-password"],  # disabled [DU]: audited, marked
+    # [UX]; Summer2024! is also a season + year + symbol
+    "alice": ["guessable-password", "leaked-password", "password-never-expires", "shared-password"],
+    "bob": ["guessable-password", "leaked-password", "shared-password"],  # disabled [DU]
+    "winter": ["guessable-password"],
     # privileged via admins ⊂ tier0; linked to alice by name; no expiry; one password < level 3
     "adm-alice": ["admin-no-expiry", "auth-level-below-required"],
     "carl": ["empty-password", "password-not-required"],  # [NU] and NT("")
@@ -97,6 +101,7 @@ class OpenLdapAuditTest(unittest.TestCase):
         s.add_user("eve", P["eve"], samba=False)
         s.add_user("gina", P["gina"], pwdAccountLockedTime="000001010000Z")
         s.add_user("stale1", P["stale1"], sambaLogonTime=STALE_LOGON)
+        s.add_user("winter", P["winter"])
         s.add_entries("dn: cn=nouid,ou=people,%s\nobjectClass: inetOrgPerson\ncn: nouid\nsn: x\n"
                       % s.base_dn)
         admins = s.add_group("admins", members=["adm-alice"])
@@ -156,8 +161,10 @@ required_level = {{ tier0 = 3 }}
         self.assertEqual(run["accounts_without_hash"], 1)
         self.assertEqual(run["skipped_entries"],
                          [{"dn": "cn=nouid,ou=people," + self.ldap.base_dn, "reason": "no uid"}])
-        for rule in ("preauth-not-required", "reversible-encryption", "kerberoastable-admin"):
+        for rule in ("preauth-not-required", "reversible-encryption", "kerberoastable-admin",
+                     "admin-delegatable", "unconstrained-delegation", "kerberos-des-only"):
             self.assertEqual(run["counts"][rule], 0, rule)
+        self.assertEqual(run["counts"]["guessable-password"], 3)
 
     def test_finding_details(self):
         by = {(x["account"], x["rule"]): x for x in self.doc["findings"]}
@@ -165,6 +172,9 @@ required_level = {{ tier0 = 3 }}
         self.assertEqual(by[("alice", "leaked-password")]["dn"], self.ldap.user_dn("alice"))
         self.assertEqual(by[("alice", "shared-password")]["group"], by[("bob", "shared-password")]["group"])
         self.assertFalse(by[("bob", "leaked-password")]["enabled"])
+        self.assertIn("season + year + symbol", by[("winter", "guessable-password")]["detail"])
+        with open(os.path.join(self.out, "findings.csv"), encoding="utf-8") as f:
+            self.assertNotIn("Vinter", self.result.stdout + f.read())
 
     def test_output_is_private_and_holds_no_hash(self):
         for name in ("findings.json", "findings.csv"):

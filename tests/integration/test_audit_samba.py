@@ -9,7 +9,15 @@ come from `pdbedit -L -w` (smbpasswd format); a small word list imported with
 set of (account, rule) findings, the run summary, private file modes, and that no NT hash of the
 fixture appears anywhere in the output folder.
 
-Not expressible on Samba (so asserted absent): lm-hash-stored (Samba stores no LM hashes).
+Targeted guessing runs on the same hashes: season + year, the organisation's name ("Example",
+from DC=corp,DC=example,DC=test) + digits, passwords equal to the account name, a pre-created
+computer with its default password, and a strong control; the test asserts that no password or
+candidate reaches any output. The Kerberos hygiene rules run on real userAccountControl bits
+(NOT_DELEGATED, TRUSTED_FOR_DELEGATION, USE_DES_KEY_ONLY) and the DC's own computer account.
+
+Not expressible on Samba (so asserted absent): lm-hash-stored (Samba stores no LM hashes);
+krbtgt-password-old and admin-password-old (pwdLastSet cannot be backdated on a live DC; the
+demo and the unit tests cover them).
 
 Run: /usr/bin/python3 tests/integration/test_audit_samba.py --binary build/credsweep
 """
@@ -35,6 +43,8 @@ STALE_LOGON = NOW - 200 * DAY  # beyond stale_days (90)
 
 UAC_NORMAL, UAC_DISABLE, UAC_NOTREQD = 0x200, 0x2, 0x20
 UAC_REVERSIBLE, UAC_DONT_EXPIRE, UAC_NO_PREAUTH = 0x80, 0x10000, 0x400000
+UAC_TRUSTED_FOR_DELEGATION, UAC_NOT_DELEGATED, UAC_DES_ONLY = 0x80000, 0x100000, 0x200000
+YEAR = time.gmtime().tm_year  # guessing tries current-10 … current+1
 
 
 def filetime(unix):
@@ -61,23 +71,33 @@ P = {
     "reversible": "Reversible-4",
     "stale1": "Stale-Unique-5",
     "svc-credsweep": "Credsweep-Read-Only-1",
+    "autumn": "Efteraar%d!" % YEAR,     # season + year + symbol
+    "orgpw": "Example123",              # organisation name + digits
+    "kmadsen": "kmadsen",               # the account name
+    "namey": "Namey%d" % YEAR,          # account name + year (guessable, not password-is-username)
+    "strongctl": "Tavle-Kridt-Skolegaard-7",  # the control: nothing to find
+    "deleguser": "Deleg-User-Unique-6",
+    "desuser": "Des-User-Unique-4",
+    "WS02$": "ws02",                    # a pre-created computer's default password
 }
 
 # The exact findings. Why each one fires is in the comment; an account absent here (or with [])
 # must have no finding at all.
 EXPECTED = {
-    # leaked, and shares its password with svc-backup
-    "jdoe": ["leaked-password", "shared-password"],
+    # leaked, guessable (Summer2024!: season + year + symbol), shares its password with svc-backup
+    "jdoe": ["guessable-password", "leaked-password", "shared-password"],
     # service account (OU=Service): leaked + shared, but never "password-never-expires"
-    "svc-backup": ["leaked-password", "shared-password"],
+    "svc-backup": ["guessable-password", "leaked-password", "shared-password"],
     # privileged via Helpdesk Admins ⊂ Tier0 Admins; has an SPN (so classed service: no
-    # admin-no-expiry/admin-not-separate); one static password < required level 3
-    "adm-jdoe": ["auth-level-below-required", "kerberoastable-admin"],
+    # admin-no-expiry/admin-not-separate); one static password < required level 3; can be
+    # delegated (no NOT_DELEGATED, not in Protected Users)
+    "adm-jdoe": ["admin-delegatable", "auth-level-below-required", "kerberoastable-admin"],
     # privileged; same password as shareuser; no daily account linked; no expiry; level 2 < 3
-    "adm-shared": ["admin-no-expiry", "admin-not-separate", "admin-shares-password",
-                   "auth-level-below-required", "shared-password"],
+    "adm-shared": ["admin-delegatable", "admin-no-expiry", "admin-not-separate",
+                   "admin-shares-password", "auth-level-below-required", "shared-password"],
     "shareuser": ["shared-password"],
-    # IT staff (no expiry needed), linked by employeeID to itguy, MFA group -> level 3: clean
+    # IT staff (no expiry needed), linked by employeeID to itguy, MFA group -> level 3,
+    # NOT_DELEGATED: clean
     "adm-it": [],
     "itguy": [],
     "consult-near": [],
@@ -85,14 +105,24 @@ EXPECTED = {
     "consult-past": ["external-expired-enabled", "external-no-sponsor", "leaked-password"],
     # external by attribute (employeeType=consultant) outside the consultants OU
     "contractor": ["external-no-expiry", "external-no-sponsor"],
-    "legacy": ["leaked-password", "password-not-required", "preauth-not-required"],
+    # password "legacy" = the account name
+    "legacy": ["leaked-password", "password-is-username", "password-not-required",
+               "preauth-not-required"],
     "emptypw": ["empty-password"],
     # disabled accounts are audited (and marked enabled=false)
     "gone": ["password-never-expires"],
     "reversible": ["reversible-encryption"],
     "stale1": ["stale-account"],
     "svc-credsweep": [],
+    "autumn": ["guessable-password"],
+    "orgpw": ["guessable-password"],
+    "kmadsen": ["password-is-username"],
+    "namey": ["guessable-password"],
+    "strongctl": [],
+    "deleguser": ["unconstrained-delegation"],
+    "desuser": ["kerberos-des-only"],
     "WS01$": [],
+    "WS02$": ["default-computer-password"],
     # Built-in accounts of a fresh Samba domain:
     "Administrator": [],  # protected; Samba provisions it with a plain NORMAL_ACCOUNT uac
     "Guest": ["password-never-expires", "password-not-required"],  # disabled, no password
@@ -133,7 +163,8 @@ class SambaAuditTest(unittest.TestCase):
                     servicePrincipalName=["HTTP/adm-tools.corp.example.test"])
         dc.add_user("adm-shared", P["adm-shared"], ou="OU=Admins")
         dc.add_user("shareuser", P["shareuser"], ou="OU=Staff")
-        dc.add_user("adm-it", P["adm-it"], ou="OU=Admins", employeeID="E300")
+        dc.add_user("adm-it", P["adm-it"], ou="OU=Admins", employeeID="E300",
+                    userAccountControl=UAC_NORMAL | UAC_NOT_DELEGATED)
         dc.add_user("itguy", P["itguy"], ou="OU=Staff", employeeID="E300")
         dc.add_user("consult-near", P["consult-near"], ou="OU=Consultants",
                     accountExpires=filetime(NEAR), manager=jdoe)
@@ -149,7 +180,16 @@ class SambaAuditTest(unittest.TestCase):
         dc.add_user("reversible", P["reversible"], userAccountControl=UAC_NORMAL | UAC_REVERSIBLE)
         dc.add_user("stale1", P["stale1"], lastLogonTimestamp=filetime(STALE_LOGON))
         dc.add_user("svc-credsweep", P["svc-credsweep"], ou="OU=Service")
+        for name in ("autumn", "orgpw", "kmadsen", "namey", "strongctl"):
+            dc.add_user(name, P[name], ou="OU=Staff")
+        dc.add_user("deleguser", P["deleguser"], ou="OU=Staff",
+                    userAccountControl=UAC_NORMAL | UAC_TRUSTED_FOR_DELEGATION)
+        dc.add_user("desuser", P["desuser"], ou="OU=Staff",
+                    userAccountControl=UAC_NORMAL | UAC_DES_ONLY)
         dc.add_computer("WS01")
+        # Pre-created ("pre-Windows 2000") computer: its password is its lower-case name.
+        dc.add_computer("WS02")
+        dc.set_password("WS02$", P["WS02$"])
         dc.add_group("Helpdesk Admins", members=["adm-jdoe"], ou="OU=Admins")
         dc.add_group("Tier0 Admins", members=["Helpdesk Admins", "adm-shared", "adm-it"], ou="OU=Admins")
         dc.add_group("IT Staff", members=["adm-it", "itguy"])
@@ -223,6 +263,9 @@ required_level = {{ "Tier0 Admins" = 3 }}
         self.assertEqual(run["hashes_unmatched"], 0)
         self.assertEqual(run["counts"]["leaked-password"], 4)
         self.assertEqual(run["counts"]["lm-hash-stored"], 0)
+        self.assertEqual(run["counts"]["guessable-password"], 5)
+        self.assertEqual(run["counts"]["krbtgt-password-old"], 0)
+        self.assertEqual(run["counts"]["admin-password-old"], 0)
 
     def test_finding_details(self):
         by = {(x["account"], x["rule"]): x for x in self.doc["findings"]}
@@ -260,6 +303,28 @@ required_level = {{ "Tier0 Admins" = 3 }}
             # A count, not the list: a failing assertion must not print the hashes either.
             self.assertEqual(sum(h in stream.upper() for h in hashes), 0,
                              "NT hash material printed by credsweep audit")
+
+    def test_guessing_names_the_pattern_and_no_password_reaches_any_output(self):
+        by = {(x["account"], x["rule"]): x for x in self.doc["findings"]}
+        self.assertIn("season + year + symbol", by[("autumn", "guessable-password")]["detail"])
+        self.assertIn("organisation name + digits", by[("orgpw", "guessable-password")]["detail"])
+        self.assertIn("account name + year", by[("namey", "guessable-password")]["detail"])
+        self.assertEqual(by[("autumn", "guessable-password")]["severity"], "critical")
+        # Every fixture password (those equal to their account's name are the name, which the
+        # output rightly holds) and the words the candidates were built from.
+        secrets = [p for n, p in P.items() if len(p) >= 4 and p.lower() != n.lower().rstrip("$")]
+        secrets += ["Efteraar", "Example1", "Namey%d" % YEAR]
+        texts = {"stdout": self.result.stdout, "stderr": self.result.stderr}
+        for name in os.listdir(self.out):
+            path = os.path.join(self.out, name)
+            if os.path.isfile(path):
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    texts[name] = f.read()
+        self.assertGreaterEqual(len(texts), 4)
+        for name, text in texts.items():
+            # A count, not the list: a failing assertion must not print the secrets.
+            hits = sum(1 for p in secrets if p in text)
+            self.assertEqual(hits, 0, "%d fixture passwords/candidates in %s" % (hits, name))
 
     def test_runtime_bound(self):
         self.assertLess(time.monotonic() - self.t0, 110)

@@ -38,6 +38,8 @@ RULE_IDS = [
     "external-expiry-too-long", "external-expired-enabled", "external-no-sponsor",
     "password-never-expires", "password-not-required", "reversible-encryption",
     "preauth-not-required", "kerberoastable-admin", "stale-account", "auth-level-below-required",
+    "guessable-password", "password-is-username", "default-computer-password", "admin-delegatable",
+    "unconstrained-delegation", "kerberos-des-only", "krbtgt-password-old", "admin-password-old",
 ]
 
 
