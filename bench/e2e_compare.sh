@@ -87,7 +87,7 @@ for i in $(seq 1 "${CP_CALLS:-30}"); do
   printf '%s' "$pw" | /usr/bin/time -f '%e %M %U %S' -a -o "$work/cp.times" \
     "$bin" check-password --store "$store" >/dev/null 2>&1 || true
 done
-sort -n "$work/cp.times" | awk '{ t[NR] = $1; if ($2 > m) m = $2; c += $3 + $4 } END {
+grep '^[0-9]' "$work/cp.times" | sort -n | awk '{ t[NR] = $1; if ($2 > m) m = $2; c += $3 + $4 } END {
   printf "check-password: wall median %.0f ms, max %.0f ms; CPU (user+sys) mean %.0f ms; max peak RSS %.1f MiB over %d calls\n",
     1000 * t[int((NR + 1) / 2)], 1000 * t[NR], 1000 * c / NR, m / 1024, NR }'
 printf 'baseline, the same binary printing --help: '

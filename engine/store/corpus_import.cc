@@ -394,7 +394,9 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   const uint64_t total_bytes = corpus::InputSizeHint(o.paths);
   if (!prev && (total_bytes > 0 || o.expected_keys > 0)) {
     bloom::FilterParams ip = fp;
-    ip.expected_keys = o.expected_keys > 0 ? o.expected_keys
+    // A stated estimate gets 1/64 headroom, so a slight undercount (a word list merged in)
+    // still keeps the filter at or above bits_per_key instead of forcing a rebuild.
+    ip.expected_keys = o.expected_keys > 0 ? o.expected_keys + o.expected_keys / 64
                                            : std::max<uint64_t>(total_bytes / kMinHibpLine, 1);
     CS_ASSIGN_OR_RETURN(inline_filter, bloom::FilterBuilder::Create(ip));
   }
