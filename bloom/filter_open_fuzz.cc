@@ -13,6 +13,8 @@
 // A filter that opens is then queried with keys taken from the input, single and batched, and
 // both answers must agree.
 #include <sodium.h>
+
+#include "engine/base/secure_memory.h"
 #include <unistd.h>
 
 #include <cstdint>

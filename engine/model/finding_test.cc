@@ -208,6 +208,13 @@ TEST(FindingsJsonTest, GoldenBytes) {
     "directory": "ldaps://dc1.kommune.example:636",
     "finished_at": "2026-11-01T02:30:07Z",
     "flavor": "ad",
+    "hash_material": {
+      "accounts_covered": 0,
+      "accounts_expected": 0,
+      "min_coverage": 0.0,
+      "origin": "",
+      "source": ""
+    },
     "hashes_loaded": 2,
     "hashes_unmatched": 0,
     "id": "audit-2026-11-01T02:30:00Z",
@@ -220,7 +227,7 @@ TEST(FindingsJsonTest, GoldenBytes) {
     "started_at": "2026-11-01T02:30:00Z",
     "store": "/var/lib/credsweep/store"
   },
-  "version": 1
+  "version": 2
 }
 )json";
   const FindingsDocument doc = GoldenDocument();

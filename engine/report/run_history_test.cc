@@ -80,6 +80,13 @@ TEST(RunHistoryTest, GoldenRecordBytes) {
   "findings": 5,
   "finished_at": "2026-11-01T02:30:00Z",
   "format": "credsweep-run",
+  "hash_material": {
+    "accounts_covered": 0,
+    "accounts_expected": 0,
+    "min_coverage": 0.0,
+    "origin": "",
+    "source": ""
+  },
   "id": "audit-2026-11-01T02:30:00Z",
   "log_entries": 5,
   "log_head_hash": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
