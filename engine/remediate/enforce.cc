@@ -122,18 +122,18 @@ std::optional<ChangeResult> Recheck(const EnforcePlan& plan, DirectoryWriter& wr
   return std::nullopt;
 }
 
-// The test hook documented in enforce.h: wait on a FIFO so a test can kill us right here.
-// Opening for reading blocks until the test opens the writing end; reading then blocks until
-// the test closes it — so once the test's open returns, we are parked here until it kills us.
+// The test hook documented in enforce.h. Opening the FIFO for writing blocks until the test
+// opens it for reading; we say "paused" and close, then open it for reading, which blocks until
+// the test opens it for writing — it kills us instead. Either way we stop before the outcome.
 void TestPauseAfterWrite() {
   const char* fifo = std::getenv("CREDSWEEP_TEST_PAUSE_AFTER_WRITE");
   if (fifo == nullptr || *fifo == '\0') return;
-  const int fd = ::open(fifo, O_RDONLY | O_CLOEXEC);
+  int fd = ::open(fifo, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return;
-  char buf[64];
-  while (::read(fd, buf, sizeof buf) > 0) {
-  }
+  (void)!::write(fd, "paused\n", 7);
   ::close(fd);
+  fd = ::open(fifo, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) ::close(fd);
 }
 
 }  // namespace

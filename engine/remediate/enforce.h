@@ -54,10 +54,11 @@
 // write is reported and the rest go on.
 //
 // Test hook (integration tests only; documented so nobody mistakes it for a feature): when the
-// environment variable CREDSWEEP_TEST_PAUSE_AFTER_WRITE names a FIFO, enforce opens it for
-// reading right after each successful directory write and before the outcome entry, and reads
-// until the writer closes it — so a test that opens the FIFO for writing knows enforce is parked
-// there and can SIGKILL it at exactly that point (tests/integration/test_enforce_openldap.py).
+// environment variable CREDSWEEP_TEST_PAUSE_AFTER_WRITE names a FIFO, enforce writes "paused"
+// into it right after each successful directory write and before the outcome entry, then
+// blocks opening it for reading — so a test that has read "paused" knows enforce is parked there
+// and can SIGKILL it at exactly that point (tests/integration/test_enforce_openldap.py). Opening
+// the FIFO for writing releases enforce.
 //
 // Dry runs (apply = false) write nothing: neither the directory nor the action log.
 // Thread-safety: none needed; functions are re-entrant, the writer and log are caller-owned.

@@ -15,6 +15,7 @@ The findings.json fixture follows the documented contract (engine/model/finding.
 import calendar
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -92,8 +93,11 @@ class EnforceOpenLdapTest(unittest.TestCase):
         return (a["entryUUID"][0] if a["entryUUID"] else "", max(times) if times else None)
 
     def write(self, dns, leaked, service=(), audited=40, max_forced=None):
-        accounts = [summary(dn, n, "service" if n in service else "regular", self.identity(dn))
-                    for n, dn in dns.items()]
+        # The account name is the entry's uid, as the audit reads it (enforce compares them).
+        uid = {n: dn.split(",")[0].split("=", 1)[1] for n, dn in dns.items()}
+        accounts = [summary(dn, uid[n], "service" if n in service else "regular",
+                            self.identity(dn)) for n, dn in dns.items()]
+        leaked = {uid[n] for n in leaked}
         # The rest of the audited population: ordinary users without findings (the safety cap
         # is 10 % of the accounts that could be forced).
         accounts += [summary("uid=clean%d,%s" % (i, self.ldap.people_dn), "clean%d" % i, "regular")
@@ -206,10 +210,22 @@ class EnforceOpenLdapTest(unittest.TestCase):
         env = dict(os.environ, CREDSWEEP_TEST_PAUSE_AFTER_WRITE=fifo)
         p = subprocess.Popen([BINARY, "enforce", "--config", cfg, "--findings", fdir, "--apply"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        w = open(fifo, "wb")  # returns once enforce is parked after the directory write
+        # Reading "paused" means enforce made the directory write and now waits before its
+        # outcome entry (a select() timeout keeps a broken enforce from hanging the test).
+        r = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        got = b""
+        deadline = time.monotonic() + 60
+        while not got.endswith(b"paused\n"):
+            self.assertLess(time.monotonic(), deadline, "enforce never paused")
+            self.assertIsNone(p.poll(), "enforce ended before the pause point")
+            select.select([r], [], [], 0.1)
+            try:
+                got += os.read(r, 64)
+            except BlockingIOError:
+                pass
         os.kill(p.pid, signal.SIGKILL)
         p.communicate()
-        w.close()
+        os.close(r)
         self.assertEqual(p.returncode, -signal.SIGKILL)
         self.assertEqual(self.pwd_reset(dns["alice"]), ["TRUE"])  # the write happened ...
         v = self.cli("log", "verify", "--config", cfg)  # ... but its outcome was never logged
