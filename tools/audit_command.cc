@@ -4,6 +4,9 @@
 // [run] state_dir/reports/<YYYY-MM> (UTC month; state_dir defaults to "credsweep-state" beside
 // the config file). Prints a short summary to stdout: accounts checked, hash join figures and
 // the findings per rule (waived findings not counted). Never prints a hash or a password.
+// `--changed` (replication only) fetches just the accounts whose secrets changed since the last
+// full audit and writes to DIR/changed-<UTC date> unless --out is given, so the monthly
+// findings stay as they are.
 // Exit: 0 the audit completed (findings or not), 2 usage/config error, 3 runtime error (store,
 // directory, hash dump, I/O) with a message naming which and where.
 #include <cstdio>
@@ -23,13 +26,17 @@ namespace {
 struct AuditArgs {
   std::string config;
   std::string out;
+  bool changed = false;
 };
 
 int RunAuditCommand(const AuditArgs& args) {
   Result<Config> cfg = LoadCommandConfig(args.config);
   if (!cfg.ok()) return ReportError(cfg.status());
-  const std::string out = args.out.empty() ? DefaultAuditOutDir(*cfg, NowUnix()) : args.out;
-  Result<FindingsDocument> doc = RunAuditJob(*cfg, out);
+  std::string out = args.out.empty() ? DefaultAuditOutDir(*cfg, NowUnix()) : args.out;
+  if (args.changed && args.out.empty()) out += "/changed-" + FormatUtcDate(NowUnix());
+  AuditJobOptions opts;
+  opts.changed_only = args.changed;
+  Result<FindingsDocument> doc = RunAuditJob(*cfg, out, opts);
   if (!doc.ok()) return ReportError(doc.status().WithContext("audit failed"));
 
   const RunInfo& run = doc->run;
@@ -37,7 +44,8 @@ int RunAuditCommand(const AuditArgs& args) {
             << run.directory << " (" << run.flavor << ")\n"
             << "  hash records loaded: " << run.hashes_loaded
             << ", matching no account: " << run.hashes_unmatched
-            << ", accounts without a hash: " << run.accounts_without_hash << "\n";
+            << ", accounts without a hash: " << run.accounts_without_hash << "\n"
+            << "  hash material: " << HashMaterialSentence(run.hash_material) << "\n";
   if (!run.skipped_entries.empty()) {
     std::cout << "  directory entries skipped: " << run.skipped_entries.size()
               << " (listed in findings.json)\n";
@@ -72,6 +80,9 @@ void SetupAuditCommand(CLI::App& app, CommandContext& ctx) {
   audit->add_option("--config", args->config, "credsweep TOML config file")->required();
   audit->add_option("--out", args->out,
                     "output folder (default: [run] out_dir, else STATE_DIR/reports/YYYY-MM)");
+  audit->add_flag("--changed", args->changed,
+                  "with [hashes] source = \"replication\": fetch and check only the accounts "
+                  "whose passwords changed since the last full audit");
   audit->callback([args, &ctx] { ctx.exit_code = RunAuditCommand(*args); });
 }
 

@@ -15,7 +15,8 @@ SUDO=""
 # Build and runtime dependencies (Debian packages only; nothing is downloaded at build time).
 build_pkgs=(build-essential cmake pkg-config libsodium-dev libhyperscan-dev libldap-dev
   librocksdb-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
-  libtomlplusplus-dev nlohmann-json3-dev)
+  libtomlplusplus-dev nlohmann-json3-dev
+  samba-dev nettle-dev)  # MS-DRSR replication: Samba's client libraries, MD5/RC4/DES
 # The demo renders its directory with Python (tools/demo/render_demo.py), LM hashes by `openssl enc`.
 demo_pkgs=(python3 openssl)
 # Real servers and tools the integration tests drive on loopback. Listed by what Debian's Depends

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <new>
+#include <unordered_map>
 #include <string_view>
 
 #include "engine/base/hex.h"
@@ -254,6 +256,8 @@ Result<HashDump> HashDump::Parse(std::string_view text, const std::string& origi
   d.format_ = FormatName(fmt);
   Status err;
   uint8_t nt[16], lm[16];
+  std::unordered_map<std::string, uint64_t> seen_name;  // "history:lower-name" -> line
+  std::unordered_map<uint32_t, uint64_t> seen_rid;      // current records only
   ForEachLine(text, [&](uint64_t n, std::string_view line) {
     ++d.lines_read_;
     if (IsNoise(line)) {
@@ -353,6 +357,21 @@ Result<HashDump> HashDump::Parse(std::string_view text, const std::string& origi
       have_lm = std::memcmp(lm, kEmptyLmHash.data(), 16) != 0;
     }
     r.account = std::string(name);
+    // Two records for one account (or one RID) would make the audit pick one silently: the
+    // dump is not what it claims to be. Name both lines.
+    std::string key = std::to_string(r.history_index) + ':';
+    for (char c : name) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (auto [it, fresh] = seen_name.emplace(std::move(key), n); !fresh) {
+      return fail("a second record for account '" + r.account + "'" +
+                  (r.history_index ? " (history " + std::to_string(r.history_index) + ")" : "") +
+                  "; the first is line " + std::to_string(it->second));
+    }
+    if (r.rid && r.history_index == 0) {
+      if (auto [it, fresh] = seen_rid.emplace(*r.rid, n); !fresh) {
+        return fail("RID " + std::to_string(*r.rid) + " of '" + r.account +
+                    "' was already given on line " + std::to_string(it->second));
+      }
+    }
     r.nt = d.arena_->Store(nt);
     if (have_lm) r.lm = d.arena_->Store(lm);
     d.records_.push_back(std::move(r));
@@ -376,16 +395,31 @@ Result<HashDump> HashDump::Load(const std::string& path, const std::string& form
     return Status::FromErrno("reading hash dump " + path, e);
   }
   // The whole file goes into secure memory so the hashes never sit in ordinary heap pages.
+  // The size is only a first guess: a pipe or /dev/stdin reports 0 (and a file may grow while
+  // read), so the buffer grows until end of file — a dump is never cut to its fstat size.
   size_t cap = static_cast<size_t>(st.st_size) + 1;
+  if (!S_ISREG(st.st_mode) || cap < 4096) cap = std::max<size_t>(cap, 64 * 1024);
   auto* buf = static_cast<char*>(sodium_malloc(cap));
   if (buf == nullptr) {
     ::close(fd);
     return Status::Internal("no secure memory for hash dump " + path + " (" +
-                            std::to_string(st.st_size) + " bytes)");
+                            std::to_string(cap) + " bytes)");
   }
   size_t len = 0;
   Status read_err;
-  while (len < cap - 1) {
+  for (;;) {
+    if (len == cap - 1) {
+      auto* bigger = static_cast<char*>(sodium_malloc(cap * 2));
+      if (bigger == nullptr) {
+        read_err = Status::Internal("no secure memory for hash dump " + path + " (" +
+                                    std::to_string(cap * 2) + " bytes)");
+        break;
+      }
+      std::memcpy(bigger, buf, len);
+      sodium_free(buf);  // zeroes the old copy
+      buf = bigger;
+      cap *= 2;
+    }
     ssize_t n = ::read(fd, buf + len, cap - 1 - len);
     if (n < 0) {
       if (errno == EINTR) continue;

@@ -28,7 +28,10 @@
 // memory too and wiped after parsing. Destruction sodium_free()s everything (which zeroes it).
 //
 // Failure policy: a malformed record line is kInvalidArgument "FILE:LINE: what is wrong" — it
-// names the field, never the hash or the line's text. An unreadable file is kIOError. Failing to
+// names the field, never the hash or the line's text. Two records for one account (same name,
+// case-insensitive, and history index) or two current records with one RID are
+// kInvalidArgument naming both lines. Load reads to end of file whatever fstat says, so a
+// pipe or /dev/stdin is read in full. An unreadable file is kIOError. Failing to
 // get secure memory is kInternal. A record naming no account in the directory is not this
 // class's concern (the join counts it).
 //

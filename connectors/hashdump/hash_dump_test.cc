@@ -1,11 +1,13 @@
 #include "connectors/hashdump/hash_dump.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
 
 namespace credsweep {
 namespace {
@@ -182,6 +184,53 @@ TEST(HashDumpTest, AddAndMoveKeepPointersValid) {
     ASSERT_EQ(r.lm == nullptr, i % 2 == 1);
     ASSERT_EQ(r.enabled, i % 3 == 0);
   }
+}
+
+TEST(HashDumpTest, TwoRecordsForOneAccountOrRidNameBothLines) {
+  const std::string lm = kLmEmpty;
+  auto same_name = HashDump::Parse("jdoe:1101:" + lm + ":" + kNtA + ":::\n# c\n" +
+                                       "CORP\\JDoe:1102:" + lm + ":" + kNtB + ":::\n",
+                                   "d.txt");
+  ASSERT_FALSE(same_name.ok());
+  EXPECT_EQ(same_name.status().message(),
+            "d.txt:3: a second record for account 'JDoe'; the first is line 1");
+  auto same_rid = HashDump::Parse("jdoe:1101:" + lm + ":" + kNtA + ":::\n" +
+                                      "other:1101:" + lm + ":" + kNtB + ":::\n",
+                                  "d.txt");
+  ASSERT_FALSE(same_rid.ok());
+  EXPECT_EQ(same_rid.status().message(),
+            "d.txt:2: RID 1101 of 'other' was already given on line 1");
+  EXPECT_EQ(same_rid.status().message().find(kNtB), std::string::npos);
+  // A history line of the same account is not a duplicate.
+  auto history = HashDump::Parse("CORP\\jdoe:1101:" + lm + ":" + kNtA + ":::\n" +
+                                     "CORP\\jdoe_history0:1101:" + lm + ":" + kNtB + ":::\n",
+                                 "d.txt");
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  EXPECT_EQ(history->records().size(), 2u);
+}
+
+TEST(HashDumpTest, LoadReadsAPipeInFull) {
+  // A FIFO reports size 0 to fstat; 5000 lines (~300 KiB) must all arrive.
+  char dir[] = "/tmp/hash_dump_fifo_XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string fifo = std::string(dir) + "/dump";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string text;
+  for (int i = 0; i < 5000; ++i) {
+    text += "user" + std::to_string(i) + ":" + std::to_string(2000 + i) + ":" + kLmEmpty + ":" +
+            kNtA + ":::\n";
+  }
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out << text;
+  });
+  auto r = HashDump::Load(fifo);
+  writer.join();
+  unlink(fifo.c_str());
+  rmdir(dir);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->records().size(), 5000u);
+  EXPECT_EQ(r->records().back().account, "user4999");
 }
 
 TEST(HashDumpTest, LoadFromFileAndMissingFile) {

@@ -63,6 +63,22 @@ bool InProtectedUsers(const DirectoryIndex& index, size_t i) {
   return false;
 }
 
+// Whether an account counts for hash coverage (audit_job.h): enabled, not a computer or trust
+// account (their passwords are machine-set), and — on OpenLDAP — a sambaSamAccount (only those
+// carry sambaNTPassword). An account flagged PASSWD_NOTREQD counts only when it has a hash:
+// it may legitimately have none.
+bool ExpectsPassword(const Account& a, DirectoryFlavor flavor, bool has_hash) {
+  constexpr uint32_t kTrustBits =
+      0x0800 /*INTERDOMAIN_TRUST_ACCOUNT*/ | kUacWorkstationTrustAccount | kUacServerTrustAccount;
+  if (!a.enabled || a.is_computer || (a.uac & kTrustBits)) return false;
+  if ((a.uac & kUacPasswdNotReqd) && !has_hash) return false;
+  if (flavor == DirectoryFlavor::kOpenLdap) {
+    return std::any_of(a.object_classes.begin(), a.object_classes.end(),
+                       [](const std::string& c) { return ToLower(c) == "sambasamaccount"; });
+  }
+  return true;
+}
+
 struct JoinedHashes {
   const NtHash* current = nullptr;
   bool lm = false;
@@ -133,6 +149,9 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
       }
     }
   }
+
+  HashMaterialInfo doc_run_hash_material;
+  doc_run_hash_material.min_coverage = cfg.hashes.min_coverage;
 
   // Join: name first (case-insensitive), RID only when the name matches nobody.
   std::vector<JoinedHashes> joined(n);
@@ -205,9 +224,14 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
 
   uint64_t without_hash = 0;
   std::vector<size_t> with_hash;
+  HashMaterialInfo& coverage = doc_run_hash_material;
   for (size_t i = 0; i < n; ++i) {
     AccountFacts& f = facts.accounts[i];
     f.has_hash = joined[i].current != nullptr;
+    if (ExpectsPassword(snapshot.accounts[i], snapshot.flavor, f.has_hash)) {
+      ++coverage.accounts_expected;
+      if (f.has_hash) ++coverage.accounts_covered;
+    }
     if (!f.has_hash) {
       ++without_hash;
       continue;
@@ -339,6 +363,7 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   run.hashes_loaded = records.size();
   run.hashes_unmatched = unmatched;
   run.accounts_without_hash = without_hash;
+  run.hash_material = doc_run_hash_material;
   for (const SkippedEntry& s : snapshot.skipped) run.skipped_entries.emplace_back(s.dn, s.reason);
   std::vector<uint64_t> counts(ran.size(), 0);
   for (const Finding& f : doc.findings) {

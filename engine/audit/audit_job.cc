@@ -2,8 +2,10 @@
 #include "engine/audit/audit_job.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "connectors/directory/directory_reader.h"
+#include "connectors/replication/replication_source.h"
 #include "engine/audit/findings_csv.h"
 #include "engine/audit/rules.h"
 #include "engine/base/file_util.h"
@@ -17,7 +19,24 @@ std::string DefaultAuditOutDir(const Config& cfg, int64_t now_unix) {
   return state + "/reports/" + FormatUtcDate(now_unix).substr(0, 7);
 }
 
-Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_dir) {
+Status CheckHashCoverage(const HashMaterialInfo& m) {
+  const double expected = static_cast<double>(m.accounts_expected);
+  const double covered = static_cast<double>(m.accounts_covered);
+  if (m.accounts_expected == 0 || covered >= m.min_coverage * expected) return Status::Ok();
+  char pct[32];
+  std::snprintf(pct, sizeof pct, "%.0f %%", 100.0 * m.min_coverage);
+  std::string where = m.source == "file"          ? "the dump " + m.origin
+                      : m.source == "replication" ? "replication from " + m.dc
+                                                  : "sambaNTPassword in the directory";
+  return Status::FailedPrecondition(
+      "hash material covers " + std::to_string(m.accounts_covered) + " of " +
+      std::to_string(m.accounts_expected) + " enabled user accounts (" + where +
+      "; [hashes] min_coverage is " + pct + ") — is the dump from this domain, and complete? "
+      "Nothing was checked; no findings were written");
+}
+
+Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_dir,
+                                     const AuditJobOptions& opts) {
   const int64_t started = NowUnix();
   const bool leak_rule_on = std::find(cfg.rules.disabled.begin(), cfg.rules.disabled.end(),
                                       "leaked-password") == cfg.rules.disabled.end();
@@ -26,7 +45,20 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
                                    ": [directory] url is required (ldaps://…, ldap://… or ldif:FILE)");
   }
   const bool openldap = cfg.directory.flavor == "openldap";
-  if (cfg.hashes.file.empty() && !openldap) {
+  const bool replication = cfg.hashes.source == "replication";
+  if (replication && openldap) {
+    return Status::InvalidArgument(cfg.origin + ": [hashes] source = \"replication\" needs an "
+                                                "Active Directory domain (flavor = \"ad\")");
+  }
+  if (replication && cfg.directory.url.rfind("ldif:", 0) == 0 && cfg.hashes.dc.empty()) {
+    return Status::InvalidArgument(cfg.origin + ": [hashes] source = \"replication\" with an "
+                                                "ldif: directory needs [hashes] dc");
+  }
+  if (opts.changed_only && !replication) {
+    return Status::InvalidArgument("--changed needs [hashes] source = \"replication\" (a dump "
+                                   "has no notion of what changed)");
+  }
+  if (cfg.hashes.file.empty() && !openldap && !replication) {
     // Fail closed: an AD audit without hash material would report "no leaked passwords".
     return Status::InvalidArgument(
         cfg.origin + ": [hashes] file is required for flavor \"ad\" (a secretsdump, pwdump, "
@@ -50,9 +82,16 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
     store = std::move(opened).value();
   }
 
-  // 2. Hash material: the dump, plus sambaNTPassword on OpenLDAP.
+  // 2. Hash material: the dump or the DC's replication, plus sambaNTPassword on OpenLDAP.
   HashDump hashes = HashDump::Empty();
-  if (!cfg.hashes.file.empty()) {
+  HashMaterialInfo material;
+  std::optional<ReplicationState> replication_state;
+  if (replication) {
+    CS_ASSIGN_OR_RETURN(ReplicatedHashes rep, ReplicateForAudit(cfg, opts.changed_only));
+    hashes = std::move(rep.hashes);
+    material = std::move(rep.info);
+    if (!opts.changed_only) replication_state = std::move(rep.state);
+  } else if (!cfg.hashes.file.empty()) {
     Result<HashDump> loaded = HashDump::Load(cfg.hashes.file, cfg.hashes.format);
     if (!loaded.ok()) {
       const Status& s = loaded.status();
@@ -61,6 +100,18 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
       return runtime.WithContext("hash dump [hashes] file");
     }
     hashes = std::move(loaded).value();
+    if (hashes.records().empty()) {
+      // An empty dump would make every account "not leaked": always an error.
+      return Status::FailedPrecondition(
+          "hash dump " + cfg.hashes.file + " holds no hash records (" +
+          std::to_string(hashes.lines_read()) +
+          " lines read) — was the export cut short, or is it the wrong file?");
+    }
+    material.source = "file";
+    material.origin = cfg.hashes.file;
+  } else {
+    material.source = "directory";
+    material.origin = cfg.directory.url;
   }
 
   // 3. The directory.
@@ -70,11 +121,22 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
   // 4. The pure audit.
   CS_ASSIGN_OR_RETURN(FindingsDocument doc, RunAudit(cfg, *snapshot, hashes, store.get(), started));
   doc.run.finished_at = FormatUtcIso(NowUnix());
+  material.accounts_expected = doc.run.hash_material.accounts_expected;
+  material.accounts_covered = doc.run.hash_material.accounts_covered;
+  material.min_coverage = cfg.hashes.min_coverage;
+  doc.run.hash_material = material;
+  // Fail closed on coverage (a delta from --changed covers only what changed, by design).
+  if (!material.changed_only) CS_RETURN_IF_ERROR(CheckHashCoverage(material));
 
   // 5. Outputs, private and crash-safe.
   CS_RETURN_IF_ERROR(MakeDirs(out_dir, 0700));
   CS_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/findings.json", FindingsToJson(doc), 0600));
   CS_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/findings.csv", FindingsToCsv(doc), 0600));
+  // Only a completed full audit becomes the baseline of `--changed`.
+  if (replication_state) {
+    CS_RETURN_IF_ERROR(SaveReplicationState(cfg, *replication_state)
+                           .WithContext("saving the replication state"));
+  }
   return doc;
 }
 

@@ -67,13 +67,33 @@ namespace credsweep {
 // [run] state_dir + "/reports/<YYYY-MM>" (UTC month of now_unix).
 std::string DefaultAuditOutDir(const Config& cfg, int64_t now_unix);
 
+struct AuditJobOptions {
+  // `--changed`: with [hashes] source = "replication", fetch only the accounts whose secrets
+  // changed since the last full run (replication state in the state directory) and check
+  // those; coverage is then not enforced (it covers the delta by design).
+  bool changed_only = false;
+};
+
+// Fail closed on hash coverage (issue 9): kFailedPrecondition when fewer than min_coverage of
+// the accounts expected to have a password got a current hash, e.g. "hash material covers 9 of
+// 65 enabled user accounts (the dump FILE; ...) — is the dump from this domain, and complete?".
+// Expected = enabled, not a computer or trust account, not PASSWD_NOTREQD without a hash, and
+// on OpenLDAP a sambaSamAccount. A domain with no such account passes.
+[[nodiscard]] Status CheckHashCoverage(const HashMaterialInfo& material);
+
 // The job behind `credsweep audit`. Errors, each naming where:
 //   kInvalidArgument  config: no [store] path, no [directory] url, unknown rule ids
 //                     (exit 2)
 //   kNotFound / kCorruption  store missing or corrupt (exit 3, "re-import")
 //   kUnavailable / kPermissionDenied / kIOError  directory unreachable, bind refused, files
-//   kCorruption       a malformed hash dump ("FILE:LINE: ..."; re-export the dump) (exit 3)
-// On success out_dir holds findings.json and findings.csv (mode 0600).
-[[nodiscard]] Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_dir);
+//   kCorruption       a malformed hash dump ("FILE:LINE: ..."; re-export the dump), two
+//                     records for one account (naming both lines) (exit 3)
+//   kFailedPrecondition  an empty dump, or hash coverage below [hashes] min_coverage
+//                     (CheckHashCoverage) — nothing is written (exit 3)
+//   replication errors as connectors/replication/replication.h describes (exit 3)
+// On success out_dir holds findings.json and findings.csv (mode 0600); run.hash_material says
+// where the hashes came from and what they covered.
+[[nodiscard]] Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_dir,
+                                                   const AuditJobOptions& opts = {});
 
 }  // namespace credsweep

@@ -178,6 +178,91 @@ TEST_F(AuditJobTest, AdWithoutHashFileIsAConfigError) {
   EXPECT_THAT(doc.status().message(), HasSubstr("[hashes] file is required"));
 }
 
+TEST_F(AuditJobTest, CoverageFigureIsRecordedAndCheckedAgainstMinCoverage) {
+  Result<Config> cfg = WriteConfig();
+  ASSERT_TRUE(cfg.ok());
+  Result<FindingsDocument> doc = RunAuditJob(*cfg, dir_ + "/out");
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  // alice, adm-carol, carol are enabled user accounts with a hash; bob is disabled.
+  const HashMaterialInfo& h = doc->run.hash_material;
+  EXPECT_EQ(h.source, "file");
+  EXPECT_EQ(h.origin, dir_ + "/ntds.pwdump");
+  EXPECT_EQ(h.accounts_expected, 3u);
+  EXPECT_EQ(h.accounts_covered, 3u);
+  EXPECT_DOUBLE_EQ(h.min_coverage, 0.95);
+  Result<FindingsDocument> back = LoadFindings(dir_ + "/out");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->run.hash_material.accounts_covered, 3u);
+  EXPECT_THAT(HashMaterialSentence(h), HasSubstr("hashes for 3 of 3 enabled user accounts"));
+}
+
+TEST_F(AuditJobTest, DumpOfAnotherDomainFailsClosedOnCoverage) {
+  // Only alice of the three enabled users is in the dump; the others' names and RIDs are
+  // another domain's.
+  const std::string lm = "aad3b435b51404eeaad3b435b51404ee";
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/ntds.pwdump",
+                              "alice:1101:" + lm + ":" + Hex("a") + ":::\n" +
+                                  "zed:2201:" + lm + ":" + Hex("b") + ":::\n" +
+                                  "yan:2202:" + lm + ":" + Hex("c") + ":::\n")
+                  .ok());
+  Result<Config> cfg = WriteConfig();
+  ASSERT_TRUE(cfg.ok());
+  Result<FindingsDocument> doc = RunAuditJob(*cfg, dir_ + "/out");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(ExitCodeFor(doc.status()), kExitRuntime);
+  EXPECT_THAT(doc.status().message(),
+              HasSubstr("hash material covers 1 of 3 enabled user accounts"));
+  EXPECT_THAT(doc.status().message(), HasSubstr("is the dump from this domain"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/out/findings.json"));
+  // A lower bar lets the same dump through (1/3 >= 0.3).
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/credsweep.toml",
+                              "[store]\npath = \"store\"\n[directory]\nurl = \"ldif:dir.ldif\"\n"
+                              "[hashes]\nfile = \"ntds.pwdump\"\nmin_coverage = 0.3\n")
+                  .ok());
+  Result<Config> cfg2 = LoadConfig(dir_ + "/credsweep.toml");
+  ASSERT_TRUE(cfg2.ok()) << cfg2.status().ToString();
+  Result<FindingsDocument> doc2 = RunAuditJob(*cfg2, dir_ + "/out");
+  ASSERT_TRUE(doc2.ok()) << doc2.status().ToString();
+  EXPECT_EQ(doc2->run.hash_material.accounts_covered, 1u);
+}
+
+TEST_F(AuditJobTest, EmptyDumpIsAlwaysAnError) {
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/ntds.pwdump", "# nothing here\n\n").ok());
+  Result<Config> cfg = WriteConfig();
+  ASSERT_TRUE(cfg.ok());
+  // Even with no coverage demanded.
+  cfg->hashes.min_coverage = 0;
+  Result<FindingsDocument> doc = RunAuditJob(*cfg, dir_ + "/out");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(ExitCodeFor(doc.status()), kExitRuntime);
+  EXPECT_THAT(doc.status().message(), HasSubstr("holds no hash records"));
+}
+
+TEST_F(AuditJobTest, DuplicateRecordsNameBothLines) {
+  const std::string lm = "aad3b435b51404eeaad3b435b51404ee";
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/ntds.pwdump",
+                              "alice:1101:" + lm + ":" + Hex("a") + ":::\n" +
+                                  "carol:1104:" + lm + ":" + Hex("b") + ":::\n" +
+                                  "ALICE:1105:" + lm + ":" + Hex("c") + ":::\n")
+                  .ok());
+  Result<Config> cfg = WriteConfig();
+  ASSERT_TRUE(cfg.ok());
+  Result<FindingsDocument> doc = RunAuditJob(*cfg, dir_ + "/out");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(ExitCodeFor(doc.status()), kExitRuntime);
+  EXPECT_THAT(doc.status().message(), HasSubstr("ntds.pwdump:3: a second record for account 'ALICE'"));
+  EXPECT_THAT(doc.status().message(), HasSubstr("the first is line 1"));
+}
+
+TEST_F(AuditJobTest, MinCoverageOutsideZeroToOneIsAConfigError) {
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/credsweep.toml",
+                              "[directory]\nurl = \"ldif:dir.ldif\"\n[hashes]\nmin_coverage = 95\n")
+                  .ok());
+  Result<Config> cfg = LoadConfig(dir_ + "/credsweep.toml");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_THAT(cfg.status().message(), HasSubstr("[hashes] min_coverage"));
+}
+
 TEST_F(AuditJobTest, DefaultOutDirIsTheMonthUnderTheStateDir) {
   Result<Config> cfg = WriteConfig();
   ASSERT_TRUE(cfg.ok());

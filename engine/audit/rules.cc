@@ -254,9 +254,11 @@ void StaleAccount(const RuleSpec& rule, const AuditFacts& facts, std::vector<Fin
 void GuessablePassword(const RuleSpec& rule, const AuditFacts& facts, std::vector<Finding>* out) {
   for (const AccountFacts& f : facts.accounts) {
     if (f.guess_family >= 0) {
-      out->push_back(MakeFinding(rule, f,
-                                 "The current password follows a pattern attackers try first: " +
-                                     FamilyName(f.guess_family) + "."));
+      Finding x = MakeFinding(rule, f,
+                              "The current password follows a pattern attackers try first: " +
+                                  FamilyName(f.guess_family) + ".");
+      x.group = FamilyName(f.guess_family);  // the report groups accounts by pattern family
+      out->push_back(std::move(x));
     }
     if (!f.guess_history_families.empty()) {
       std::string families;
@@ -267,6 +269,7 @@ void GuessablePassword(const RuleSpec& rule, const AuditFacts& facts, std::vecto
                               "A previous password of this account follows a pattern attackers "
                               "try first (" + families + "); the user may return to it.");
       x.history = true;
+      x.group = families;
       out->push_back(std::move(x));
     }
   }

@@ -32,7 +32,8 @@
 //   guessable-password    the current password (or, with check_history, a previous one: one
 //                         extra finding with history = true) equals a candidate of the guessing
 //                         engine (engine/guess/guesser.h). The detail names the pattern family
-//                         ("season + year + symbol"), never the candidate.
+//                         ("season + year + symbol"), never the candidate; `group` holds
+//                         the family too, so the report can list accounts per pattern.
 //   password-is-username  the current password is the account name as is, lower-case or
 //                         Capitalised, alone or followed by 1, 123 or !.
 //   default-computer-password  a computer account's current password is its lower-case name

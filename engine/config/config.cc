@@ -232,7 +232,28 @@ class Parser {
                 {"format", [&](N v, K k) {
                    return Choice(v, k, {"auto", "secretsdump", "pwdump", "smbpasswd", "hashcat"},
                                  &c.hashes.format);
-                 }}});
+                 }},
+                {"source",
+                 [&](N v, K k) { return Choice(v, k, {"file", "replication"}, &c.hashes.source); }},
+                {"min_coverage",
+                 [&](N v, K k) -> Status {
+                   // 0.95 or 1 (an integer 0 or 1 is accepted too); a fraction, not a percent.
+                   if (!v.is_floating_point() && !v.is_integer()) return WrongType(v, k, "a number from 0 to 1");
+                   double x = v.is_integer() ? static_cast<double>(v.as_integer()->get())
+                                             : v.as_floating_point()->get();
+                   if (!(x >= 0 && x <= 1)) {
+                     return Where(v.source(), k, "must be a fraction from 0 to 1 (e.g. 0.95), got " +
+                                                     std::to_string(x));
+                   }
+                   c.hashes.min_coverage = x;
+                   return Status::Ok();
+                 }},
+                {"dc", [&](N v, K k) { return String(v, k, &c.hashes.dc); }},
+                {"username", [&](N v, K k) { return String(v, k, &c.hashes.username); }},
+                {"password_file", [&](N v, K k) { return Path(v, k, &c.hashes.password_file); }},
+                {"kerberos", [&](N v, K k) { return Bool(v, k, &c.hashes.kerberos); }},
+                {"krb5_config", [&](N v, K k) { return Path(v, k, &c.hashes.krb5_config); }},
+                {"dc_hostname", [&](N v, K k) { return String(v, k, &c.hashes.dc_hostname); }}});
          }},
         {"classify",
          [&](N n, K) {

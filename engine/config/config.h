@@ -40,8 +40,22 @@ struct DirectoryConfig {
 };
 
 struct HashesConfig {
+  // "file": a dump ([hashes] file). "replication": pulled from the DC over MS-DRSR
+  // (connectors/replication). Default "file"; OpenLDAP reads sambaNTPassword either way.
+  std::string source = "file";
   std::string file;            // a dump: secretsdump, pwdump, smbpasswd (pdbedit -L -w), HashcatNT
   std::string format = "auto";  // "auto" | "secretsdump" | "pwdump" | "smbpasswd" | "hashcat"
+  // Fail closed below this share of enabled user accounts with a hash (0-1). Default 0.95.
+  double min_coverage = 0.95;
+  // Replication: the DC (host or IP; default the host of [directory] url), the account
+  // (UPN or DOMAIN\user; default [directory] bind_dn when it is one of those) and its password
+  // file (default [directory] bind_password_file, else env CREDSWEEP_BIND_PASSWORD).
+  std::string dc;
+  std::string username;
+  std::string password_file;
+  bool kerberos = false;      // Kerberos instead of NTLMv2 (hardened domains refuse NTLM)
+  std::string krb5_config;    // KRB5_CONFIG for Kerberos; default the system's
+  std::string dc_hostname;    // the DC's DNS name, needed for Kerberos when `dc` is an IP
 };
 
 struct ClassifyConfig {

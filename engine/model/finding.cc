@@ -1,5 +1,6 @@
 #include "engine/model/finding.h"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "engine/base/file_util.h"
@@ -79,6 +80,67 @@ void GetOpt(const json& j, const char* key, T* out) {
 
 }  // namespace
 
+json HashMaterialToJson(const HashMaterialInfo& h) {
+  json j{{"source", h.source},
+         {"origin", h.origin},
+         {"accounts_expected", h.accounts_expected},
+         {"accounts_covered", h.accounts_covered},
+         {"min_coverage", h.min_coverage}};
+  if (h.source == "replication") {
+    j["dc"] = h.dc;
+    j["naming_context"] = h.naming_context;
+    j["highwatermark"] = h.highwatermark;
+    j["read_at"] = h.read_at;
+    j["changed_only"] = h.changed_only;
+    j["accounts_fetched"] = h.accounts_fetched;
+  }
+  return j;
+}
+
+HashMaterialInfo HashMaterialFromJson(const json& j) {
+  HashMaterialInfo h;
+  if (!j.is_object()) return h;
+  GetOpt(j, "source", &h.source);
+  GetOpt(j, "origin", &h.origin);
+  GetOpt(j, "accounts_expected", &h.accounts_expected);
+  GetOpt(j, "accounts_covered", &h.accounts_covered);
+  GetOpt(j, "min_coverage", &h.min_coverage);
+  GetOpt(j, "dc", &h.dc);
+  GetOpt(j, "naming_context", &h.naming_context);
+  GetOpt(j, "highwatermark", &h.highwatermark);
+  GetOpt(j, "read_at", &h.read_at);
+  GetOpt(j, "changed_only", &h.changed_only);
+  GetOpt(j, "accounts_fetched", &h.accounts_fetched);
+  return h;
+}
+
+std::string HashMaterialSentence(const HashMaterialInfo& h) {
+  std::string s;
+  if (h.source == "replication") {
+    s = "replicated from DC " + h.dc + " (" + h.naming_context + ", high-water mark USN " +
+        std::to_string(h.highwatermark) + ") at " + h.read_at;
+    if (h.changed_only) {
+      s += ", only the " + std::to_string(h.accounts_fetched) +
+           " accounts changed since the last full run";
+    }
+  } else if (h.source == "file") {
+    s = "dump " + h.origin;
+  } else if (h.source == "directory") {
+    s = "read from the directory (sambaNTPassword)";
+  } else {
+    return "none";
+  }
+  char pct[64] = "";
+  if (h.accounts_expected > 0) {
+    std::snprintf(pct, sizeof pct, " (%.1f %%, minimum %.0f %%)",
+                  100.0 * static_cast<double>(h.accounts_covered) /
+                      static_cast<double>(h.accounts_expected),
+                  100.0 * h.min_coverage);
+  }
+  return s + ": hashes for " + std::to_string(h.accounts_covered) + " of " +
+         std::to_string(h.accounts_expected) + " enabled user accounts" + pct;
+}
+
 const char* AccountClassName(AccountClass c) {
   switch (c) {
     case AccountClass::kRegular: return "regular";
@@ -122,6 +184,7 @@ std::string FindingsToJson(const FindingsDocument& doc) {
   }
   run["counts"] = json::object();
   for (const auto& [rule, n] : doc.run.counts) run["counts"][rule] = n;
+  run["hash_material"] = HashMaterialToJson(doc.run.hash_material);
 
   json out{{"format", kFormat}, {"version", kVersion}, {"run", run}};
   out["accounts"] = json::array();
@@ -159,6 +222,9 @@ Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::st
   GetOpt(run, "hashes_loaded", &doc.run.hashes_loaded);
   GetOpt(run, "hashes_unmatched", &doc.run.hashes_unmatched);
   GetOpt(run, "accounts_without_hash", &doc.run.accounts_without_hash);
+  if (auto it = run.find("hash_material"); it != run.end()) {
+    doc.run.hash_material = HashMaterialFromJson(*it);
+  }
   if (run.contains("corpus_sources") && run["corpus_sources"].is_array()) {
     for (const auto& s : run["corpus_sources"]) {
       CorpusSourceRef r;

@@ -18,6 +18,10 @@
 //            "corpus_sources": [ {"name","version","lines","imported_at"} ],
 //            "accounts_checked", "hashes_loaded", "hashes_unmatched", "accounts_without_hash",
 //            "skipped_entries": [ {"dn","reason"} ],
+//            "hash_material": { "source" ("file"|"replication"|"directory"), "origin",
+//                               "accounts_expected", "accounts_covered", "min_coverage",
+//                               "dc", "naming_context", "highwatermark", "read_at",
+//                               "changed_only", "accounts_fetched" },
 //            "counts": { "<rule>": n } },
 //   "accounts": [ AccountSummary... ],   // every account audited, findings or not
 //   "findings": [ Finding... ]
@@ -25,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -90,6 +95,26 @@ struct CorpusSourceRef {
   std::string imported_at;
 };
 
+// Where the hash material came from and how much of the domain it covers: the evidence that
+// the leaked-password check looked at every account (issue 9). Coverage is counted over
+// enabled, non-computer, non-trust accounts expected to have a password (see audit_job.h).
+struct HashMaterialInfo {
+  std::string source;   // "file" (a dump), "replication" (MS-DRSR), "directory" (sambaNTPassword)
+  std::string origin;   // the dump's path, or the DC replicated from; never a secret
+  uint64_t accounts_expected = 0;  // enabled user accounts expected to have a password
+  uint64_t accounts_covered = 0;   // ... of which a current hash was joined to
+  double min_coverage = 0;         // [hashes] min_coverage the run was held to
+  // Replication only: naming context, the DC's high-water mark (highest USN) after the read,
+  // UTC time of the read, whether only changed accounts were fetched (--changed), and how
+  // many account objects the DC returned.
+  std::string dc;
+  std::string naming_context;
+  uint64_t highwatermark = 0;
+  std::string read_at;
+  bool changed_only = false;
+  uint64_t accounts_fetched = 0;
+};
+
 struct RunInfo {
   std::string id;
   std::string started_at;
@@ -104,7 +129,16 @@ struct RunInfo {
   uint64_t accounts_without_hash = 0;  // accounts no current hash was joined to
   std::vector<std::pair<std::string, std::string>> skipped_entries;  // (dn, reason)
   std::vector<std::pair<std::string, uint64_t>> counts;              // (rule, n), rule order
+  HashMaterialInfo hash_material;
 };
+
+// "hash_material" as JSON and back (shared by findings.json and the run history).
+nlohmann::json HashMaterialToJson(const HashMaterialInfo& h);
+HashMaterialInfo HashMaterialFromJson(const nlohmann::json& j);
+// One line for the report's evidence block and the CLI summary, e.g. "replicated from DC
+// dc1.corp.example (DC=corp,DC=example, high-water mark USN 4711) at 2026-12-01T02:30:00Z:
+// hashes for 64 of 65 enabled user accounts (98.5 %, minimum 95 %)".
+std::string HashMaterialSentence(const HashMaterialInfo& h);
 
 struct FindingsDocument {
   RunInfo run;

@@ -291,6 +291,28 @@ std::string Leaked(const ReportModel& m) {
   return h + "</tbody></table></section>\n";
 }
 
+std::string Guessable(const ReportModel& m) {
+  std::string h =
+      "<section id=\"guessable\"><h2>Guessable passwords, by pattern (S12, K9)</h2>"
+      "<p class=\"note\">Passwords an attacker tries first — a season and a year, the "
+      "organisation's name with digits, the account's own name — found by hashing such guesses "
+      "and comparing them with the accounts' own hashes. Only the kind of pattern is shown, "
+      "never the password.</p>";
+  if (m.guessable.empty()) return h + "<p class=\"ok\">No password matched a guessed pattern.</p></section>\n";
+  h += "<table><thead><tr><th>Pattern</th><th class=\"n\">accounts</th><th>Accounts</th>"
+       "</tr></thead><tbody>";
+  for (const GuessablePattern& g : m.guessable) {
+    h += "<tr><td>" + E(g.pattern) + "</td><td class=\"n\">" + Num(g.members.size()) + "</td><td>";
+    for (const Finding* f : g.members) {
+      h += AccountCell(f->account, f->display_name) + ClassTag(f->account_class);
+      if (f->history) h += "<span class=\"cls\">previous password</span>";
+      h += "<br>";
+    }
+    h += "</td></tr>";
+  }
+  return h + "</tbody></table></section>\n";
+}
+
 std::string Shared(const ReportModel& m) {
   std::string h = "<section id=\"shared\"><h2>Shared passwords (K9, S6)</h2>";
   if (m.shared.empty()) return h + "<p class=\"ok\">No two accounts share a password.</p></section>\n";
@@ -484,6 +506,7 @@ std::string Evidence(const ReportModel& m) {
                    E(audit.directory) + (audit.flavor.empty() ? "" : " (" + E(audit.flavor) + ")"));
   h += EvidenceRow("Accounts checked", Num(audit.accounts_checked));
   h += EvidenceRow("Hash records loaded", Num(audit.hashes_loaded));
+  h += EvidenceRow("Hash material", E(HashMaterialSentence(audit.hash_material)));
   if (!audit.skipped_entries.empty()) h += EvidenceRow("Skipped entries", SkippedEntries(audit));
   h += EvidenceRow("Corpus store", "<span class=\"mono\">" + E(audit.store) + "</span>");
   std::string sources;
@@ -531,6 +554,7 @@ std::string RenderHtmlReport(const ReportInput& in) {
   h += Summary(m);
   h += Requirements(m);
   h += Leaked(m);
+  h += Guessable(m);
   h += Shared(m);
   h += AccountTable(m, "privileged", "Privileged accounts (S6)", m.privileged,
                     "No privileged accounts were identified.");
@@ -564,6 +588,12 @@ std::string RenderReportJson(const ReportInput& in) {
         {{"prevalence", c.prevalence ? json(PrevalenceBandLabel(*c.prevalence)) : json(nullptr)},
          {"risk", c.risk},
          {"accounts", accounts}});
+  }
+  j["guessable_passwords"] = json::array();
+  for (const GuessablePattern& g : m.guessable) {
+    json accounts = json::array();
+    for (const Finding* f : g.members) accounts.push_back(f->account);
+    j["guessable_passwords"].push_back({{"pattern", g.pattern}, {"accounts", accounts}});
   }
   j["shared_groups"] = json::array();
   for (const SharedPasswordGroup& g : m.shared) {

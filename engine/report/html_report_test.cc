@@ -108,8 +108,8 @@ ReportInput MakeInput() {
 
 TEST(HtmlReportTest, EveryAuditorSectionIsPresent) {
   const std::string html = RenderHtmlReport(MakeInput());
-  for (const char* id : {"summary", "requirements", "leaked", "shared", "privileged", "external",
-                         "actions", "trend", "waived", "findings", "evidence"}) {
+  for (const char* id : {"summary", "requirements", "leaked", "guessable", "shared", "privileged",
+                         "external", "actions", "trend", "waived", "findings", "evidence"}) {
     EXPECT_NE(html.find(std::string("<section id=\"") + id + "\""), std::string::npos) << id;
   }
   for (const char* req : {"S12", "S6", "K5", "K9", "S11"}) {
@@ -202,6 +202,35 @@ TEST(HtmlReportTest, ReportJsonSummarisesWithoutSecrets) {
   EXPECT_EQ(text.find("90000"), std::string::npos);
   EXPECT_EQ(j["waived"][0]["expires"], "2027-03-31");
   EXPECT_EQ(j["history"].size(), 2u);
+}
+
+TEST(HtmlReportTest, GuessablePasswordsAreListedByPatternOnly) {
+  ReportInput in = MakeInput();
+  Finding g1 = F("guessable-password", "S12", "critical", "gro");
+  g1.group = "season + year + symbol";
+  Finding g2 = F("guessable-password", "S12", "critical", "hans");
+  g2.group = "season + year + symbol";
+  Finding g3 = F("guessable-password", "S12", "critical", "ida");
+  g3.group = "organisation name + digits";
+  g3.history = true;
+  Finding u = F("password-is-username", "K9", "critical", "jens");
+  in.findings.findings.insert(in.findings.findings.end(), {g3, g1, u, g2});
+  const std::string html = RenderHtmlReport(in);
+  const size_t at = html.find("<section id=\"guessable\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string section = html.substr(at, html.find("</section>", at) - at);
+  const size_t season = section.find("season + year + symbol");
+  ASSERT_NE(season, std::string::npos);
+  EXPECT_LT(season, section.find("organisation name + digits"));  // most accounts first
+  EXPECT_NE(section.find("account name (password-is-username)"), std::string::npos);
+  EXPECT_NE(section.find("previous password"), std::string::npos);
+  nlohmann::json j = nlohmann::json::parse(RenderReportJson(in));
+  ASSERT_EQ(j["guessable_passwords"].size(), 3u);
+  EXPECT_EQ(j["guessable_passwords"][0]["pattern"], "season + year + symbol");
+  EXPECT_EQ(j["guessable_passwords"][0]["accounts"], nlohmann::json::array({"gro", "hans"}));
+  // No guessing finding: the section says so.
+  EXPECT_NE(RenderHtmlReport(MakeInput()).find("No password matched a guessed pattern."),
+            std::string::npos);
 }
 
 TEST(HtmlReportTest, EmptyRunStillRendersAReadableReport) {

@@ -135,6 +135,29 @@ void ClusterLeaked(const std::map<std::string, std::string>& account_group, Repo
                    [](const LeakedCluster& a, const LeakedCluster& b) { return a.risk > b.risk; });
 }
 
+void GroupGuessable(ReportModel* m) {
+  std::map<std::string, size_t> index;
+  for (const Finding* f : m->active) {
+    std::string pattern;
+    if (f->rule == "guessable-password") {
+      pattern = f->group.value_or("generated pattern");
+    } else if (f->rule == "password-is-username") {
+      pattern = "account name (password-is-username)";
+    } else if (f->rule == "default-computer-password") {
+      pattern = "computer's own name (default-computer-password)";
+    } else {
+      continue;
+    }
+    auto [it, inserted] = index.emplace(pattern, m->guessable.size());
+    if (inserted) m->guessable.push_back({pattern, {}});
+    m->guessable[it->second].members.push_back(f);
+  }
+  std::stable_sort(m->guessable.begin(), m->guessable.end(),
+                   [](const GuessablePattern& a, const GuessablePattern& b) {
+                     return a.members.size() > b.members.size();
+                   });
+}
+
 std::optional<int64_t> LongestGapDays(const std::vector<RunRecord>& history) {
   if (history.size() < 2) return std::nullopt;
   int64_t worst = 0;
@@ -161,6 +184,7 @@ ReportModel BuildReportModel(const ReportInput& in) {
   m.started_at = in.run.started_at.empty() ? in.findings.run.started_at : in.run.started_at;
   Count(in.findings, &m);
   ClusterLeaked(GroupShared(&m), &m);
+  GroupGuessable(&m);
   for (const AccountSummary& a : in.findings.accounts) {
     if (HasLabel(a, AccountClass::kPrivileged)) m.privileged.push_back(&a);
     if (HasLabel(a, AccountClass::kExternal)) m.external.push_back(&a);

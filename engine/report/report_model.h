@@ -57,6 +57,14 @@ struct LeakedCluster {
   bool empty = false;  // the empty password (empty-password findings)
 };
 
+// Accounts whose password a sprayer would guess, by pattern family (guessable-password's group,
+// "account name" for password-is-username, "computer's own name" for
+// default-computer-password). Never the password.
+struct GuessablePattern {
+  std::string pattern;
+  std::vector<const Finding*> members;
+};
+
 // One row of the per-rule table.
 struct RuleRow {
   std::string rule;
@@ -76,6 +84,7 @@ struct ReportModel {
   std::vector<RuleRow> rules;  // the audit's rule order, then rules only seen in findings
   std::vector<SharedPasswordGroup> shared;   // admin groups first, then largest first
   std::vector<LeakedCluster> leaked;  // highest risk first
+  std::vector<GuessablePattern> guessable;  // most accounts first
   std::map<std::string, std::vector<const Finding*>> by_account;  // open findings per account
   uint64_t critical = 0;
   uint64_t high = 0;

@@ -61,6 +61,7 @@ void FillFromFindings(const FindingsDocument& doc, RunRecord* record) {
   record->store = doc.run.store;
   record->corpus_sources = doc.run.corpus_sources;
   record->accounts_checked = doc.run.accounts_checked;
+  record->hash_material = doc.run.hash_material;
   // Count from the findings themselves rather than run.counts so waived findings are excluded:
   // the trend must show what still needs doing.
   std::vector<std::pair<std::string, uint64_t>> counts;
@@ -101,6 +102,7 @@ std::string RunRecordToJson(const RunRecord& r) {
          {"store", r.store},
          {"report_dir", r.report_dir},
          {"accounts_checked", r.accounts_checked},
+         {"hash_material", HashMaterialToJson(r.hash_material)},
          {"findings", r.findings},
          {"waived", r.waived},
          {"counts", PairsToJson(r.counts)},
@@ -147,6 +149,7 @@ Result<RunRecord> RunRecordFromJson(const std::string& text, const std::string& 
   GetOpt(j, "store", &r.store);
   GetOpt(j, "report_dir", &r.report_dir);
   GetOpt(j, "accounts_checked", &r.accounts_checked);
+  if (j.contains("hash_material")) r.hash_material = HashMaterialFromJson(j["hash_material"]);
   GetOpt(j, "findings", &r.findings);
   GetOpt(j, "waived", &r.waived);
   GetOpt(j, "log_head_hash", &r.log_head_hash);

@@ -11,7 +11,8 @@
 //   "format": "credsweep-run", "version": 1,
 //   "id", "started_at", "finished_at" (UTC ISO-8601), "apply" (bool), "directory", "store",
 //   "report_dir", "corpus_sources": [ {"name","version","lines","imported_at"} ],
-//   "accounts_checked", "findings" (active, i.e. not waived), "waived",
+//   "accounts_checked", "hash_material" (as findings.json run.hash_material: source, DC,
+//   naming context, high-water mark, coverage), "findings" (active, i.e. not waived), "waived",
 //   "counts": { "<rule>": n }            (active findings per rule),
 //   "severity": { "critical": n, ... }   (active findings per severity),
 //   "actions": { "forced", "planned", "skipped", "notified", "outbox", "failed" },
@@ -62,6 +63,7 @@ struct RunRecord {
   std::string report_dir;
   std::vector<CorpusSourceRef> corpus_sources;
   uint64_t accounts_checked = 0;
+  HashMaterialInfo hash_material;
   uint64_t findings = 0;  // active (not waived)
   uint64_t waived = 0;
   std::vector<std::pair<std::string, uint64_t>> counts;    // rule -> active findings

@@ -91,7 +91,8 @@ class RunDemoTest(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
         with open(path, encoding="utf-8") as f:
             html = f.read()
-        for section in ("summary", "requirements", "leaked", "shared", "privileged", "external",
+        for section in ("summary", "requirements", "leaked", "guessable", "shared", "privileged",
+                        "external",
                         "actions", "trend", "waived", "findings", "evidence"):
             self.assertTrue('<section id="%s"' % section in html, section)
         # The demo has a display name holding a script tag: it must arrive as text.
@@ -104,6 +105,10 @@ class RunDemoTest(unittest.TestCase):
         with open(os.path.join(reports_dir(), "report.json")) as f:
             summary = json.load(f)
         self.assertGreaterEqual(len(summary["leaked_passwords"]), 3)
+        patterns = {g["pattern"]: g["accounts"] for g in summary["guessable_passwords"]}
+        self.assertIn("ahan", patterns["season + year + symbol"])
+        self.assertIn("afri", patterns["organisation name + digits"])
+        self.assertIn("PC-005$", patterns["computer's own name (default-computer-password)"])
 
     def test_demo_prints_the_report_path_and_a_one_line_run_summary(self):
         out = self.first.stdout

@@ -9,6 +9,8 @@
         ok, diag = dc.try_bind("jdoe", "Summer2024!")  # "data 773" in diag: must change
         # LDAP clients: dc.ldaps_url + dc.ca_file (default), dc.ldap_url (+StartTLS or plain),
         # bind as dc.admin_dn with dc.admin_password.
+    SambaDC(services="ldap rpc kdc") also serves RPC (endpoint mapper on 135, drsuapi for
+    replication) and Kerberos (88); dc.grant_replication("svc-repl") delegates DCSync rights.
 
 How it works (measured on the CI VM):
   * Provisioning (`samba-tool domain provision`, ~16 s) happens once per CI run into a template
@@ -115,7 +117,7 @@ def _pick_ip():
         lock = _common.lock_address("samba-" + ip)
         if lock is None:
             continue
-        if _common.port_free(ip, 389) and _common.port_free(ip, 636) and _common.port_free(ip, 3268):
+        if all(_common.port_free(ip, port) for port in (389, 636, 3268, 135, 88)):
             return ip, lock
         lock.close()
     raise RuntimeError("no free loopback address 127.0.0.3-254 with ports 389/636 free")
@@ -156,9 +158,14 @@ class SambaDC:
                 _common.make_tls(tls, ips=[self.ip], dns=["%s.%s" % (HOST_NAME, REALM.lower())],
                                  cn="%s.%s" % (HOST_NAME, REALM.lower()))
                 try:
+                    listens = [(self.ip, 636, 60), (self.ip, 389, 10)]
+                    if "rpc" in self.services.split():
+                        listens.append((self.ip, 135, 30))  # endpoint mapper (drsuapi, ...)
+                    if "kdc" in self.services.split():
+                        listens.append((self.ip, 88, 30))
                     self.proc, self._log = _common.launch(
                         ["samba", "-i", "-M", "single", "-s", self.smb_conf], self.log_path,
-                        [(self.ip, 636, 60), (self.ip, 389, 10)])
+                        listens)
                     return self
                 except RuntimeError:
                     # Lost a race for the address with a foreign process: try the next one.
@@ -322,6 +329,19 @@ class SambaDC:
             values = value if isinstance(value, (list, tuple)) else [value]
             msg[attr] = ldb.MessageElement([str(v) for v in values], flag, attr)
         db.modify(msg)
+
+    def grant_replication(self, name):
+        """Delegates "Replicating Directory Changes" and "... All" on the domain NC to the
+        account NAME — the two extended rights MS-DRSR secret replication needs (README
+        "Replication rights" gives the same recipe for Windows)."""
+        for car in ("get-changes", "get-changes-all"):
+            r = subprocess.run(["samba-tool", "dsacl", "set", "-s", self.smb_conf,
+                                "-H", os.path.join(self.private_dir, "sam.ldb"),
+                                "--objectdn=" + BASE_DN, "--trusteedn=" + self.dn_of(name),
+                                "--car=" + car, "--action=allow"],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                raise RuntimeError("samba-tool dsacl set %s failed: %s" % (car, r.stderr[-500:]))
 
     def set_password(self, name, password, must_change=False):
         self.samdb().setpassword("(sAMAccountName=%s)" % name, password,
