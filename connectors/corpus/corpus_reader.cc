@@ -30,12 +30,8 @@ bool PrefixFromName(const std::string& name, uint32_t* prefix) {
   if (name.size() != 9 || name.compare(5, 4, ".txt") != 0) return false;
   uint32_t v = 0;
   for (int i = 0; i < 5; ++i) {
-    char c = name[i];
-    int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return false;
+    const int d = HexDigitValue(name[i]);
+    if (d < 0) return false;
     v = v * 16 + static_cast<uint32_t>(d);
   }
   *prefix = v;

@@ -19,6 +19,7 @@
 #include <span>
 
 #include "connectors/replication/decrypt.h"
+#include "engine/base/secure_memory.h"
 
 extern "C" {
 enum smb_signing_setting { kCredsweepUnusedSigning = 0 };
@@ -675,7 +676,7 @@ Result<ReplicationResult> ReplicateHashes(const ReplicationRequest& request) {
         "[directory] bind_dn to one");
   }
   if (request.password == nullptr) return Status::InvalidArgument("replication needs a password");
-  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
+  CS_RETURN_IF_ERROR(InitSodium());
   CS_ASSIGN_OR_RETURN(SambaPrivate samba, FindSambaPrivate());
   if (samba.debug_set_callback != nullptr) samba.debug_set_callback(nullptr, DropSambaDebug);
   if (samba.debuglevel_set_class != nullptr) samba.debuglevel_set_class(0, 0);  // DBGC_ALL

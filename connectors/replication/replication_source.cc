@@ -7,6 +7,7 @@
 
 #include "engine/base/file_util.h"
 #include "engine/base/hex.h"
+#include "engine/base/secure_memory.h"
 #include "engine/base/time_util.h"
 
 namespace credsweep {
@@ -26,53 +27,10 @@ std::string HostOfUrl(const std::string& url) {
   return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
-// A password in secure memory: the first line of a file, or an environment variable.
-class SecurePassword {
- public:
-  ~SecurePassword() {
-    if (p_) sodium_free(p_);
-  }
-  Status Read(const std::string& file, const char* env) {
-    if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
-    std::string text;
-    if (!file.empty()) {
-      CS_ASSIGN_OR_RETURN(text, ReadFile(file));
-    } else if (const char* e = std::getenv(env)) {
-      text = e;
-    } else {
-      return Status::InvalidArgument(
-          "replication needs the account's password: set [hashes] password_file or "
-          "[directory] bind_password_file, or the environment variable " + std::string(env));
-    }
-    size_t n = text.find_first_of("\r\n");
-    if (n == std::string::npos) n = text.size();
-    p_ = static_cast<char*>(sodium_malloc(n + 1));
-    if (p_ == nullptr) {
-      sodium_memzero(text.data(), text.size());
-      return Status::Internal("no secure memory for the replication password");
-    }
-    std::memcpy(p_, text.data(), n);
-    p_[n] = '\0';
-    sodium_memzero(text.data(), text.size());
-    if (n == 0) return Status::InvalidArgument("the replication password is empty");
-    return Status::Ok();
-  }
-  const char* c_str() const { return p_; }
-
- private:
-  char* p_ = nullptr;
-};
-
 std::string GuidHex(const std::array<uint8_t, 16>& g) { return HexEncode(g.data(), g.size()); }
 
 bool GuidFromHex(const std::string& s, std::array<uint8_t, 16>* g) {
-  if (s.size() != 32) return false;
-  for (size_t i = 0; i < 16; ++i) {
-    unsigned v = 0;
-    if (std::sscanf(s.c_str() + 2 * i, "%2x", &v) != 1) return false;
-    (*g)[i] = static_cast<uint8_t>(v);
-  }
-  return true;
+  return HexDecodeExact(s, g->data(), g->size());
 }
 
 }  // namespace
@@ -169,11 +127,15 @@ Result<ReplicatedHashes> ReplicateForAudit(const Config& cfg, bool changed_only)
     }
     req.since = std::move(since);
   }
-  SecurePassword password;
-  CS_RETURN_IF_ERROR(password.Read(
-      !cfg.hashes.password_file.empty() ? cfg.hashes.password_file : cfg.directory.bind_password_file,
-      "CREDSWEEP_BIND_PASSWORD"));
-  req.password = password.c_str();
+  // The one way to read a password (engine/base/secure_memory.h): owner and mode checked,
+  // straight into secure memory, an empty one refused.
+  const bool own_file = !cfg.hashes.password_file.empty();
+  Result<SecretBuffer> password =
+      ReadPassword(own_file ? cfg.hashes.password_file : cfg.directory.bind_password_file,
+                   "CREDSWEEP_BIND_PASSWORD",
+                   own_file ? "[hashes] password_file" : "[directory] bind_password_file");
+  if (!password.ok()) return password.status().WithContext("replication needs the account's password");
+  req.password = password->c_str();
 
   const int64_t started = NowUnix();
   CS_ASSIGN_OR_RETURN(ReplicationResult r, ReplicateHashes(req));

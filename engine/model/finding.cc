@@ -1,5 +1,6 @@
 #include "engine/model/finding.h"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "engine/base/file_util.h"
