@@ -29,6 +29,7 @@
 #include "engine/base/time_util.h"
 #include "engine/base/hex.h"
 #include "engine/store/external_sorter.h"
+#include "engine/store/internal/batch_pipe.h"
 #include "engine/store/internal/filter_ranges.h"
 #include "engine/store/index_writer.h"
 #include "engine/store/store_format.h"
@@ -190,7 +191,7 @@ std::string DefaultSourceName(const std::vector<std::string>& paths) {
 }
 
 // Routes parsed records to the sorted fast path or, from the first out-of-order record on,
-// to the external sorter. Runs on the reading thread.
+// to the external sorter. Runs on the BatchPipe's thread (Start and Finish on the caller's).
 class RecordRouter {
  public:
   // filter (optional): every record handed to a writer is added to it on this thread.
@@ -208,7 +209,6 @@ class RecordRouter {
   }
 
   Status Consume(std::span<const CorpusRecord> records) {
-    records_ += records.size();
     if (sorter_) return sorter_->Add(records);
     for (size_t i = 0; i < records.size(); ++i) {
       const CorpusRecord& r = records[i];
@@ -247,7 +247,6 @@ class RecordRouter {
   }
 
   bool sorted() const { return sorter_ == nullptr; }
-  uint64_t records() const { return records_; }
 
  private:
   Status FlushOut() {
@@ -327,7 +326,6 @@ class RecordRouter {
   std::vector<CorpusRecord> out_;
   CorpusRecord pending_{};
   bool has_pending_ = false;
-  uint64_t records_ = 0;
 };
 
 // Everything an import does between taking the lock and committing; on error the caller
@@ -413,18 +411,30 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   RecordRouter router(wo, temp_dir, o.sort_memory, inline_filter.get());
   CS_RETURN_IF_ERROR(router.Start());
 
+  // This thread reads and parses; the pipe's thread routes and fills the filter; the index
+  // writer's threads write SST files (internal/batch_pipe.h says why).
+  uint64_t records_read = 0;
   corpus::ReadOptions ro;
   ro.format = o.format;
   ro.skip_bad = o.skip_bad;
   if (o.progress) {
     ro.progress = [&](uint64_t bytes) {
-      o.progress(ImportProgress{bytes, total_bytes, router.records(), elapsed()});
+      o.progress(ImportProgress{bytes, total_bytes, records_read, elapsed()});
     };
   }
   corpus::ReadStats stats;
-  CS_RETURN_IF_ERROR(corpus::ReadCorpus(
-      o.paths, ro, [&router](std::span<const CorpusRecord> b) { return router.Consume(b); },
-      &stats));
+  BatchPipe pipe([&router](std::span<const CorpusRecord> b) { return router.Consume(b); });
+  Status read = corpus::ReadCorpus(
+      o.paths, ro,
+      [&pipe, &records_read](std::span<const CorpusRecord> b) {
+        records_read += b.size();
+        return pipe.Push(b);
+      },
+      &stats);
+  Status routed = pipe.Close();
+  // A routing error is what stopped the read (its Push returned it): report the cause.
+  CS_RETURN_IF_ERROR(routed);
+  CS_RETURN_IF_ERROR(read);
   phase("read+parse done");
   CS_ASSIGN_OR_RETURN(IndexWriterSummary written, router.Finish());
   phase("writers done");
