@@ -20,11 +20,11 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
-#include <rocksdb/table.h>
 
 #include "engine/base/nt_hash.h"
 #include "engine/store/corpus_store.h"
-#include "engine/store/store_format.h"
+#include "engine/store/internal/index_options.h"
+#include "engine/store/internal/store_format.h"
 
 namespace {
 
@@ -82,15 +82,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", manifest.status().ToString().c_str());
     return 3;
   }
-  rocksdb::Options o;
-  o.compression = rocksdb::kNoCompression;
-  o.max_open_files = -1;
-  o.info_log_level = rocksdb::InfoLogLevel::ERROR_LEVEL;
-  // Same read path as the store (mmap'd table files) unless CS_GET_PREAD is set: "RocksDB
-  // alone" gets every advantage except our filter.
+  // The store's own read options (engine/store/internal/index_options.h), mmap'd table files
+  // unless CS_GET_PREAD is set: "RocksDB alone" gets every advantage except our filter.
+  rocksdb::Options o = store::IndexOptions(store::IndexUse::kRead);
   o.allow_mmap_reads = std::getenv("CS_GET_PREAD") == nullptr;
-  rocksdb::BlockBasedTableOptions t;
-  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   t0 = std::chrono::steady_clock::now();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status rs =

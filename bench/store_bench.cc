@@ -21,7 +21,7 @@
 #include "connectors/corpus/hibp_generator.h"
 #include "engine/store/corpus_import.h"
 #include "engine/store/corpus_store.h"
-#include "engine/store/store_format.h"
+#include "engine/store/internal/store_format.h"
 
 namespace {
 

@@ -28,11 +28,12 @@
 #include "engine/base/secure_memory.h"
 #include "engine/base/time_util.h"
 #include "engine/base/hex.h"
-#include "engine/store/external_sorter.h"
 #include "engine/store/internal/batch_pipe.h"
+#include "engine/store/internal/external_sorter.h"
 #include "engine/store/internal/filter_ranges.h"
-#include "engine/store/index_writer.h"
-#include "engine/store/store_format.h"
+#include "engine/store/internal/index_options.h"
+#include "engine/store/internal/index_writer.h"
+#include "engine/store/internal/store_format.h"
 
 namespace credsweep::store {
 namespace {
@@ -124,7 +125,7 @@ Status FillFilterFromIndex(rocksdb::DB* db, bloom::FilterBuilder* filter) {
   std::atomic<size_t> next{0};
   Status results[2];
   auto work = [&](int part) {
-    rocksdb::Options opts = IndexOptions();
+    rocksdb::Options opts = IndexOptions(IndexUse::kWrite);
     opts.allow_mmap_reads = true;
     std::vector<uint8_t> keys;
     keys.reserve(4096 * 16);
@@ -280,7 +281,7 @@ class RecordRouter {
     BucketView bucket;
     std::vector<IndexValue> values;
     for (const std::string& f : written.files) {
-      rocksdb::SstFileReader reader(IndexOptions());
+      rocksdb::SstFileReader reader(IndexOptions(IndexUse::kWrite));
       rocksdb::Status rs = reader.Open(f);
       if (!rs.ok()) return RocksError("re-reading " + f, rs);
       std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
@@ -354,7 +355,7 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   // The index of the new generation: a hard-linked copy of the live one, or a new DB.
   const std::string index_path = IndexPath(o.store, gen);
   if (prev) CS_RETURN_IF_ERROR(LinkIndex(IndexPath(o.store, prev->generation), index_path));
-  rocksdb::Options dbo = IndexOptions();
+  rocksdb::Options dbo = IndexOptions(IndexUse::kWrite);
   dbo.create_if_missing = !prev.has_value();
   dbo.error_if_exists = !prev.has_value();
   dbo.disable_auto_compactions = true;  // we compact explicitly, see kMaxPopulatedLevels
@@ -622,7 +623,7 @@ Result<VerifyReport> VerifyStore(const std::string& store, std::function<int64_t
     CS_RETURN_IF_ERROR(internal::VerifyFilterAndRanges(*filter, filter_path, ranges_path));
   }
 
-  rocksdb::Options dbo = IndexOptions();
+  rocksdb::Options dbo = IndexOptions(IndexUse::kWrite);
   dbo.paranoid_checks = true;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(dbo, index_path, &raw);

@@ -4,50 +4,20 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
-#include <rocksdb/table.h>
 
 #include <nlohmann/json.hpp>
 
 #include "bloom/blocked_bloom_filter.h"
 #include "engine/base/hex.h"
 #include "engine/store/internal/filter_ranges.h"
-#include "engine/store/store_format.h"
+#include "engine/store/internal/index_options.h"
+#include "engine/store/internal/store_format.h"
 
 namespace credsweep {
 namespace {
 
 using store::Manifest;
 namespace internal = store::internal;
-
-// Options shared by every opening of an index: no compression (random 16-byte keys do not
-// compress; DESIGN.md "Engineering notes"), no RocksDB Bloom filter (ours sits in front), a
-// block cache for index and data blocks. `few_lookups` (kProbedRanges): table files are opened
-// on demand and nothing is cached, so a call that looks up one key reads one table's index
-// block and one data block, whatever the store's size.
-rocksdb::Options ReadOptionsForIndex(bool few_lookups) {
-  rocksdb::Options o;
-  o.compression = rocksdb::kNoCompression;
-  o.create_if_missing = false;
-  o.paranoid_checks = true;
-  // -1 keeps every table file open from Open() on: a concurrent import that retires this
-  // generation (unlinks its files after committing the next) cannot pull files from under us.
-  o.max_open_files = -1;
-  o.info_log_level = rocksdb::InfoLogLevel::ERROR_LEVEL;
-  o.keep_log_file_num = 2;
-  // Table files are read through mmap: a positive's data block is a page-cache hit without a
-  // pread(2) per lookup (measured in bench/e2e_compare.sh).
-  o.allow_mmap_reads = true;
-  rocksdb::BlockBasedTableOptions t;
-  t.cache_index_and_filter_blocks = false;
-  if (few_lookups) {
-    // A concurrent import retiring this generation can then fail a lookup (the table file is
-    // gone): an error, so check-password fails closed and the user retries.
-    o.max_open_files = 16;
-    t.no_block_cache = true;
-  }
-  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
-  return o;
-}
 
 class CorpusStoreImpl final : public CorpusStore {
  public:
@@ -230,7 +200,9 @@ Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, cons
                               manifest_path + " names it; re-import the corpus");
   }
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(ReadOptionsForIndex(probed), index_path, &raw);
+  const rocksdb::Options index_options =
+      store::IndexOptions(probed ? store::IndexUse::kProbe : store::IndexUse::kRead);
+  rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(index_options, index_path, &raw);
   if (!rs.ok()) {
     return Status::Corruption(index_path + ": cannot open the index (" + rs.ToString() +
                               "); re-import the corpus");

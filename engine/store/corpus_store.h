@@ -20,7 +20,7 @@
 //                  what `credsweep corpus verify` checks in full.
 // A store written before range digests existed is always opened kFull.
 //
-// Layout, generations and value encoding: engine/store/store_format.h. The write side (import,
+// Layout, generations and value encoding: engine/store/internal/store_format.h. The write side (import,
 // crash safety, incremental sources): engine/store/corpus_import.h.
 //
 // Thread-safety: after Open(), Lookup/LookupBatch may be called from many threads.

@@ -17,7 +17,7 @@
 #include "engine/base/test_temp_dir.h"
 #include "engine/store/corpus_import.h"
 #include "engine/store/corpus_store.h"
-#include "engine/store/store_format.h"
+#include "engine/store/internal/store_format.h"
 
 namespace credsweep::store {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/store/store_format.h"
+#include "engine/store/internal/store_format.h"
 
 #include <gtest/gtest.h>
 

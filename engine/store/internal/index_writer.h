@@ -36,7 +36,6 @@
 
 namespace rocksdb {
 class DB;
-struct Options;
 }  // namespace rocksdb
 
 namespace credsweep::store {
@@ -57,8 +56,6 @@ struct IndexWriterSummary {
   uint64_t new_keys = 0;           // records whose hash was not in `existing`
 };
 
-// rocksdb::Options for every index: no compression, no RocksDB Bloom filter (ours is in front).
-rocksdb::Options IndexOptions();
 
 class SortedIndexWriter {
  public:

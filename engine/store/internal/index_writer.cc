@@ -1,4 +1,4 @@
-#include "engine/store/index_writer.h"
+#include "engine/store/internal/index_writer.h"
 
 #include <unistd.h>
 
@@ -13,29 +13,17 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
-#include <rocksdb/table.h>
 
-#include "engine/store/store_format.h"
+#include "engine/store/internal/index_options.h"
+#include "engine/store/internal/store_format.h"
 
 namespace credsweep::store {
 
 using corpus::CorpusRecord;
 
-rocksdb::Options IndexOptions() {
-  rocksdb::Options o;
-  o.compression = rocksdb::kNoCompression;
-  o.bottommost_compression = rocksdb::kNoCompression;
-  o.info_log_level = rocksdb::InfoLogLevel::ERROR_LEVEL;
-  o.keep_log_file_num = 2;
-  o.max_open_files = -1;
-  rocksdb::BlockBasedTableOptions t;  // no filter_policy: our Bloom filter sits in front
-  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
-  return o;
-}
-
 class SortedIndexWriter::Impl {
  public:
-  explicit Impl(const IndexWriterOptions& o) : opt_(o), db_options_(IndexOptions()) {}
+  explicit Impl(const IndexWriterOptions& o) : opt_(o), db_options_(IndexOptions(IndexUse::kWrite)) {}
 
   ~Impl() { Abort(); }
 

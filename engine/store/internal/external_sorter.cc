@@ -1,4 +1,4 @@
-#include "engine/store/external_sorter.h"
+#include "engine/store/internal/external_sorter.h"
 
 #include <fcntl.h>
 #include <unistd.h>

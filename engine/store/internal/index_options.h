@@ -1,0 +1,30 @@
+// The one place the index's rocksdb::Options are set (writers, the store's readers, benches).
+//
+// Every index: no compression (random 16-byte keys and their packed buckets do not compress;
+// DESIGN.md "Engineering notes"), no RocksDB Bloom filter (ours sits in front), errors-only info
+// log, every table file kept open from Open() on (a concurrent import that retires a
+// generation unlinks its files after committing the next and cannot pull them from under an
+// open store).
+//   kWrite  import: SstFileWriter, SstFileReader, the read-write DB of the generation being
+//           built (create_if_missing is the caller's choice).
+//   kRead   the store opened for many lookups (audit, corpus check): table files through mmap,
+//           so a positive's data block is a page-cache hit without a pread(2) per lookup
+//           (measured in bench/e2e_compare.sh); paranoid checks on open.
+//   kProbe  the store opened for a few lookups (check-password, kProbedRanges): as kRead, but
+//           table files are opened on demand and nothing is cached, so one lookup reads one
+//           table's index block and one data block whatever the store's size. A concurrent
+//           import retiring this generation can then fail a lookup (its table file is gone):
+//           an error, so check-password fails closed and the user retries.
+#pragma once
+
+namespace rocksdb {
+struct Options;
+}  // namespace rocksdb
+
+namespace credsweep::store {
+
+enum class IndexUse { kWrite, kRead, kProbe };
+
+rocksdb::Options IndexOptions(IndexUse use);
+
+}  // namespace credsweep::store
