@@ -362,9 +362,7 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   run.flavor = snapshot.flavor == DirectoryFlavor::kOpenLdap ? "openldap" : "ad";
   run.store = cfg.store.path;
   if (store != nullptr) {
-    for (const CorpusSource& s : store->info().sources) {
-      run.corpus_sources.push_back({s.name, s.version, s.lines, s.imported_at});
-    }
+    run.corpus_sources = store->info().sources;
   }
   run.accounts_checked = n;
   run.hashes_loaded = records.size();

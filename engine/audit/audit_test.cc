@@ -48,7 +48,14 @@ class FakeStore : public CorpusStore {
     return Status::Ok();
   }
   mutable int batches = 0;
-  StoreInfo info_{"ntlm", 0, 1, 16, 10, 0.001, {{"hibp", "v8", 100, "2026-11-01T00:00:00Z", "x"}}};
+  StoreInfo info_ = [] {
+    StoreInfo info{"ntlm", 0, 1, 16, 10, 0.001, {CorpusSource{}}};
+    info.sources[0].name = "hibp";
+    info.sources[0].version = "v8";
+    info.sources[0].lines = 100;
+    info.sources[0].imported_at = "2026-11-01T00:00:00Z";
+    return info;
+  }();
 
  private:
   std::map<NtHash, uint64_t> counts_;

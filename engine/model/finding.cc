@@ -229,7 +229,7 @@ Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::st
   }
   if (run.contains("corpus_sources") && run["corpus_sources"].is_array()) {
     for (const auto& s : run["corpus_sources"]) {
-      CorpusSourceRef r;
+      CorpusSource r;
       GetOpt(s, "name", &r.name);
       GetOpt(s, "version", &r.version);
       GetOpt(s, "lines", &r.lines);

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "engine/base/status.h"
+#include "engine/model/corpus_source.h"
 #include "engine/model/prevalence.h"
 
 namespace credsweep {
@@ -94,13 +95,6 @@ struct Finding {
   std::string waiver_expires;  // ISO date
 };
 
-struct CorpusSourceRef {
-  std::string name;
-  std::string version;
-  uint64_t lines = 0;
-  std::string imported_at;
-};
-
 // Where the hash material came from and how much of the domain it covers: the evidence that
 // the leaked-password check looked at every account (issue 9). Coverage is counted over
 // enabled, non-computer, non-trust accounts expected to have a password (see audit_job.h).
@@ -128,7 +122,7 @@ struct RunInfo {
   std::string directory;
   std::string flavor;
   std::string store;
-  std::vector<CorpusSourceRef> corpus_sources;
+  std::vector<CorpusSource> corpus_sources;
   uint64_t accounts_checked = 0;
   uint64_t hashes_loaded = 0;
   uint64_t hashes_unmatched = 0;       // current-hash records that matched no account

@@ -109,7 +109,11 @@ FindingsDocument GoldenDocument() {
   doc.run.directory = "ldaps://dc1.kommune.example:636";
   doc.run.flavor = "ad";
   doc.run.store = "/var/lib/credsweep/store";
-  doc.run.corpus_sources = {{"hibp-ntlm", "v9", 1000, "2026-10-02T00:00:00Z"}};
+  doc.run.corpus_sources.resize(1);
+  doc.run.corpus_sources[0].name = "hibp-ntlm";
+  doc.run.corpus_sources[0].version = "v9";
+  doc.run.corpus_sources[0].lines = 1000;
+  doc.run.corpus_sources[0].imported_at = "2026-10-02T00:00:00Z";
   doc.run.accounts_checked = 2;
   doc.run.hashes_loaded = 2;
   doc.run.skipped_entries = {{"CN=odd,DC=kommune,DC=example", "no sAMAccountName"}};

@@ -40,7 +40,11 @@ ReportInput MakeInput() {
   doc.run.flavor = "ad";
   doc.run.store = "/var/lib/credsweep/store";
   doc.run.accounts_checked = 1234;
-  doc.run.corpus_sources = {{"hibp-ntlm", "v9-2026-10", 1000000, "2026-10-02T00:00:00Z"}};
+  doc.run.corpus_sources.resize(1);
+  doc.run.corpus_sources[0].name = "hibp-ntlm";
+  doc.run.corpus_sources[0].version = "v9-2026-10";
+  doc.run.corpus_sources[0].lines = 1000000;
+  doc.run.corpus_sources[0].imported_at = "2026-10-02T00:00:00Z";
   doc.run.counts = {{"leaked-password", 3}, {"shared-password", 2}, {"admin-shares-password", 2},
                     {"external-no-expiry", 1}, {"stale-account", 0}};
 

@@ -169,7 +169,7 @@ Result<RunRecord> RunRecordFromJson(const std::string& text, const std::string& 
   }
   if (j.contains("corpus_sources") && j["corpus_sources"].is_array()) {
     for (const json& s : j["corpus_sources"]) {
-      CorpusSourceRef ref;
+      CorpusSource ref;
       GetOpt(s, "name", &ref.name);
       GetOpt(s, "version", &ref.version);
       GetOpt(s, "lines", &ref.lines);

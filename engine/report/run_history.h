@@ -61,7 +61,7 @@ struct RunRecord {
   std::string directory;
   std::string store;
   std::string report_dir;
-  std::vector<CorpusSourceRef> corpus_sources;
+  std::vector<CorpusSource> corpus_sources;
   uint64_t accounts_checked = 0;
   HashMaterialInfo hash_material;
   uint64_t findings = 0;  // active (not waived)

@@ -33,7 +33,11 @@ RunRecord MakeRecord(const std::string& id, const std::string& started, uint64_t
   r.accounts_checked = 60;
   r.findings = leaked + 3;
   r.counts = {{"leaked-password", leaked}, {"stale-account", 3}};
-  r.corpus_sources = {{"hibp", "v9", 100, "2026-10-01T00:00:00Z"}};
+  r.corpus_sources.resize(1);
+  r.corpus_sources[0].name = "hibp";
+  r.corpus_sources[0].version = "v9";
+  r.corpus_sources[0].lines = 100;
+  r.corpus_sources[0].imported_at = "2026-10-01T00:00:00Z";
   r.actions.forced = leaked;
   r.log_head_hash = "ab12";
   r.stages = {{"audit", "ok", ""}, {"notify", "skipped", "not configured"}};

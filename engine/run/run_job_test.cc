@@ -36,7 +36,11 @@ struct Fake {
       doc.run.started_at = FormatUtcIso(clock);
       doc.run.directory = "ldif:demo";
       doc.run.accounts_checked = 50;
-      doc.run.corpus_sources = {{"demo", "2026-11", 1000, "2026-11-01T00:00:00Z"}};
+      doc.run.corpus_sources.resize(1);
+      doc.run.corpus_sources[0].name = "demo";
+      doc.run.corpus_sources[0].version = "2026-11";
+      doc.run.corpus_sources[0].lines = 1000;
+      doc.run.corpus_sources[0].imported_at = "2026-11-01T00:00:00Z";
       doc.run.counts = {{"leaked-password", static_cast<uint64_t>(leaked)}};
       for (int i = 0; i < leaked; ++i) {
         Finding f;

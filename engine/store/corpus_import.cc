@@ -369,7 +369,7 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   if (prev) {
     uint32_t max_id = 0;
     bool known = false;
-    for (const SourceEntry& s : prev->sources) {
+    for (const CorpusSource& s : prev->sources) {
       max_id = std::max(max_id, s.id);
       if (s.name == report.source) {
         source_id = s.id;
@@ -529,10 +529,10 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
                        : bloom::TheoreticalFpr(512.0 * static_cast<double>(filter->block_count()) /
                                                    static_cast<double>(report.keys),
                                                filter->probes());
-  SourceEntry entry{source_id, report.source, report.version, report.format,
+  CorpusSource entry{source_id, report.source, report.version, report.format,
                     stats.lines, written.keys, FormatUtcIso(now), stats.checksum};
   bool replaced = false;
-  for (SourceEntry& s : next->sources) {
+  for (CorpusSource& s : next->sources) {
     if (s.id == source_id) {
       s = entry;
       replaced = true;

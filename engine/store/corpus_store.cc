@@ -230,9 +230,7 @@ Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, cons
       m.keys == 0 ? 0 : 512.0 * static_cast<double>(filter->block_count()) / static_cast<double>(m.keys);
   info.probes = filter->probes();
   info.expected_fpr = filter->expected_fpr();
-  for (const store::SourceEntry& s : m.sources) {
-    info.sources.push_back(CorpusSource{s.name, s.version, s.lines, s.imported_at, s.checksum});
-  }
+  info.sources = m.sources;
   return std::unique_ptr<CorpusStore>(
       new CorpusStoreImpl(std::move(info), std::move(filter), std::move(ranges), std::move(db),
                           index_path));

@@ -36,18 +36,11 @@
 
 #include "engine/base/nt_hash.h"
 #include "engine/base/status.h"
+#include "engine/model/corpus_source.h"
 
 namespace credsweep {
 
 // NtHash is defined in engine/base/nt_hash.h.
-
-struct CorpusSource {
-  std::string name;
-  std::string version;
-  uint64_t lines = 0;
-  std::string imported_at;  // UTC ISO-8601
-  std::string checksum;     // hex BLAKE2b of the input files as read
-};
 
 struct StoreInfo {
   std::string key_type;  // "ntlm" (16-byte keys) or "sha1" (20 bytes)

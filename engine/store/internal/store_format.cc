@@ -73,7 +73,7 @@ std::string ManifestToJson(const Manifest& m) {
   }
   j["index"] = {{"dir", gen + "/index"}, {"value_format", kValueFormat}};
   nlohmann::ordered_json sources = nlohmann::ordered_json::array();
-  for (const SourceEntry& s : m.sources) {
+  for (const CorpusSource& s : m.sources) {
     sources.push_back({{"id", s.id},
                        {"name", s.name},
                        {"version", s.version},
@@ -131,7 +131,7 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& or
     if (m.generation == 0) return bad("generation 0 is not valid");
     if (m.key_type != "ntlm") return bad("unsupported key_type '" + m.key_type + "'");
     for (const auto& s : j.at("sources")) {
-      SourceEntry e;
+      CorpusSource e;
       e.id = s.at("id").get<uint32_t>();
       e.name = s.at("name").get<std::string>();
       e.version = s.at("version").get<std::string>();

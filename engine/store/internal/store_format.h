@@ -71,17 +71,6 @@ inline constexpr char kLockName[] = "LOCK";
 inline constexpr char kFilterRangesName[] = "filter.ranges";
 inline constexpr std::string_view kIndexMetaKey{"\x00credsweep:meta", 15};
 
-struct SourceEntry {
-  uint32_t id = 0;
-  std::string name;
-  std::string version;
-  std::string format;        // hibp / ntlm / plaintext (as detected)
-  uint64_t lines = 0;        // input lines read
-  uint64_t records = 0;      // distinct hashes this version listed
-  std::string imported_at;   // UTC ISO-8601
-  std::string checksum;      // hex BLAKE2b-256 of the input bytes
-};
-
 struct Manifest {
   uint64_t generation = 0;
   std::string key_type = "ntlm";
@@ -96,7 +85,7 @@ struct Manifest {
   // against it (import, `corpus verify`). Empty in stores made before range digests existed.
   std::string filter_checksum;
   std::string filter_verified_at;
-  std::vector<SourceEntry> sources;
+  std::vector<CorpusSource> sources;
 };
 
 // "gen-000007".
