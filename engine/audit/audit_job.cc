@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "connectors/directory/directory_reader.h"
-#include "connectors/replication/replication_source.h"
+#include "connectors/replication/loader/replication_module.h"
 #include "engine/audit/findings_csv.h"
 #include "engine/audit/rules.h"
 #include "engine/base/file_util.h"
@@ -86,8 +86,10 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
   HashDump hashes = HashDump::Empty();
   HashMaterialInfo material;
   std::optional<ReplicationState> replication_state;
+  const ReplicationModule* module = nullptr;
   if (replication) {
-    CS_ASSIGN_OR_RETURN(ReplicatedHashes rep, ReplicateForAudit(cfg, opts.changed_only));
+    CS_ASSIGN_OR_RETURN(module, LoadReplicationModule());
+    CS_ASSIGN_OR_RETURN(ReplicatedHashes rep, module->replicate_for_audit(cfg, opts.changed_only));
     hashes = std::move(rep.hashes);
     material = std::move(rep.info);
     if (!opts.changed_only) replication_state = std::move(rep.state);
@@ -134,7 +136,7 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
   CS_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/findings.csv", FindingsToCsv(doc), 0600));
   // Only a completed full audit becomes the baseline of `--changed`.
   if (replication_state) {
-    CS_RETURN_IF_ERROR(SaveReplicationState(cfg, *replication_state)
+    CS_RETURN_IF_ERROR(module->save_state(cfg, *replication_state)
                            .WithContext("saving the replication state"));
   }
   return doc;
