@@ -7,9 +7,10 @@
 #include <charconv>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
+#include <cstdint>
 
 #include "connectors/directory/ldif_reader.h"
+#include "engine/base/ascii.h"
 #include "engine/base/file_util.h"
 #include "engine/base/time_util.h"
 
@@ -17,12 +18,6 @@ namespace credsweep {
 namespace {
 
 using Attrs = std::map<std::string, std::vector<std::string>>;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Attributes whose values are secrets: they feed hashes_out at most, are wiped from the raw
 // entry, and never reach Account::attributes, a message or a log.
@@ -69,7 +64,7 @@ const std::vector<std::string>& All(const Attrs& a, const std::string& key) {
 }
 bool HasClass(const Attrs& a, std::string_view cls) {
   for (const auto& v : All(a, "objectclass"))
-    if (Lower(v) == cls) return true;
+    if (AsciiLower(v) == cls) return true;
   return false;
 }
 
@@ -275,7 +270,7 @@ std::string MapOpenLdapAccount(Attrs& a, Account& acct, std::optional<int64_t>& 
     if (!t) return "sambaLogonTime is not a number";
     if (*t > 0) acct.last_logon = *t;
   }
-  if (const std::string* v = First(a, "pwdreset")) acct.pwd_reset_pending = Lower(*v) == "true";
+  if (const std::string* v = First(a, "pwdreset")) acct.pwd_reset_pending = AsciiLower(*v) == "true";
   if (const std::string* v = First(a, "gidnumber")) posix_gid = ParseI64(*v);
 
   // Hash material: straight into secure memory, then wiped from the entry.
@@ -331,7 +326,7 @@ std::vector<std::string> DirectoryAttributes(DirectoryFlavor flavor,
   }
   for (const auto& x : extra_attrs) {
     bool dup = false;
-    for (const auto& y : a) dup = dup || Lower(x) == Lower(y);
+    for (const auto& y : a) dup = dup || AsciiLower(x) == AsciiLower(y);
     if (!dup) a.push_back(x);
   }
   return a;
@@ -342,7 +337,12 @@ SnapshotBuilder::SnapshotBuilder(DirectoryFlavor flavor, std::string source, Has
     : hashes_out_(hashes_out) {
   snap_.flavor = flavor;
   snap_.source = std::move(source);
-  for (const std::string& k : keep_attributes) keep_attributes_.push_back(Lower(k));
+  for (const std::string& k : keep_attributes) keep_attributes_.push_back(AsciiLower(k));
+}
+
+void SnapshotBuilder::Reserve(size_t entries) {
+  snap_.accounts.reserve(entries);
+  accounts_.reserve(entries);
 }
 
 void SnapshotBuilder::Add(LdapEntry& e) {
@@ -411,26 +411,28 @@ DirectorySnapshot BuildSnapshot(std::vector<LdapEntry>& entries, DirectoryFlavor
 DirectorySnapshot SnapshotBuilder::Finish() && {
   DirectorySnapshot& snap = snap_;
   // Membership closure (see the header for why it is computed here rather than with
-  // LDAP_MATCHING_RULE_IN_CHAIN). parents[lower(dn)] = groups listing dn as a direct member.
-  std::unordered_map<std::string, std::vector<size_t>> parents;
+  // LDAP_MATCHING_RULE_IN_CHAIN). parents[dn] = groups listing dn as a direct member, keyed
+  // case-insensitively by views into the groups' own member lists (no lower-cased copy of
+  // every member DN: issue 11).
   std::unordered_map<std::string, size_t> account_by_uid;
   for (size_t i = 0; i < snap.accounts.size(); ++i) account_by_uid.emplace(snap.accounts[i].name, i);
   std::unordered_map<uint32_t, size_t> group_by_rid;
   std::unordered_map<int64_t, size_t> group_by_gid;
   for (size_t gi = 0; gi < snap.groups.size(); ++gi) {
-    Group& g = snap.groups[gi];
     // posixGroup memberUid -> the account's DN, so Group::member_dns is uniform.
     for (const auto& uid : groups_[gi].member_uids) {
       auto it = account_by_uid.find(uid);
-      if (it != account_by_uid.end()) g.member_dns.push_back(snap.accounts[it->second].dn);
-    }
-    std::unordered_set<std::string> seen;
-    for (const auto& m : g.member_dns) {
-      std::string key = Lower(m);
-      if (seen.insert(key).second) parents[key].push_back(gi);
+      if (it != account_by_uid.end()) snap.groups[gi].member_dns.push_back(snap.accounts[it->second].dn);
     }
     if (groups_[gi].rid) group_by_rid.emplace(*groups_[gi].rid, gi);
     if (groups_[gi].gid_number) group_by_gid.emplace(*groups_[gi].gid_number, gi);
+  }
+  std::unordered_map<std::string_view, std::vector<size_t>, CaseFoldHash, CaseFoldEqual> parents;
+  for (size_t gi = 0; gi < snap.groups.size(); ++gi) {
+    for (const std::string& m : snap.groups[gi].member_dns) {
+      std::vector<size_t>& p = parents[m];
+      if (p.empty() || p.back() != gi) p.push_back(gi);  // a member listed twice counts once
+    }
   }
   // Breadth-first per account; `seen_by` marks a group with the account that reached it, so
   // one array serves every account.
@@ -445,7 +447,7 @@ DirectorySnapshot SnapshotBuilder::Finish() && {
         queue.push_back(gi);
       }
     };
-    if (auto it = parents.find(Lower(acct.dn)); it != parents.end())
+    if (auto it = parents.find(acct.dn); it != parents.end())
       for (size_t gi : it->second) visit(gi);
     if (const auto& rid = accounts_[ai].primary_rid) {
       if (auto it = group_by_rid.find(*rid); it != group_by_rid.end()) visit(it->second);
@@ -456,7 +458,7 @@ DirectorySnapshot SnapshotBuilder::Finish() && {
     for (size_t q = 0; q < queue.size(); ++q) {
       const size_t gi = queue[q];
       acct.groups.push_back(snap.groups[gi].dn);
-      if (auto it = parents.find(Lower(snap.groups[gi].dn)); it != parents.end())
+      if (auto it = parents.find(snap.groups[gi].dn); it != parents.end())
         for (size_t p : it->second) visit(p);
     }
   }
@@ -504,7 +506,7 @@ EntryState ParseEntryState(DirectoryFlavor flavor,
   st.uac = flags ? UacFromSambaFlags(*flags) : kUacNormalAccount;
   const std::string* locked = First(a, "pwdaccountlockedtime");
   st.locked_for_good = locked && *locked == "000001010000Z";
-  if (const std::string* v = First(a, "pwdreset")) st.pwd_reset = Lower(*v) == "true";
+  if (const std::string* v = First(a, "pwdreset")) st.pwd_reset = AsciiLower(*v) == "true";
   st.problem = OpenLdapPasswordSet(a, &st.pwd_last_set);
   return st;
 }
@@ -522,6 +524,12 @@ Result<DirectorySnapshot> ReadDirectory(const Config& cfg, HashDump* hashes_out)
     if (path.empty()) return Status::InvalidArgument("directory.url \"ldif:\" names no file");
     Result<std::string> text = ReadFile(path);
     if (!text.ok()) return text.status().WithContext("reading directory LDIF");
+    // Every record starts with "dn:": their number bounds the accounts.
+    size_t records = 0;
+    for (size_t at = 0; (at = text->find("dn:", at)) != std::string::npos; at += 3) {
+      if (at == 0 || (*text)[at - 1] == '\n') ++records;
+    }
+    builder.Reserve(records);
     std::vector<SkippedEntry> skipped;
     ForEachLdifEntry(*text, path, [&](LdapEntry&& e) { builder.Add(e); }, &skipped);
     sodium_memzero(text->data(), text->size());  // may hold sambaNTPassword values

@@ -104,6 +104,10 @@ class SnapshotBuilder {
   SnapshotBuilder(DirectoryFlavor flavor, std::string source, HashDump* hashes_out,
                   const std::vector<std::string>& keep_attributes);
   void Add(LdapEntry& entry);
+  // Room for this many entries (an upper bound of the accounts to come), so the account array
+  // is allocated once instead of doubling: at 100 000 accounts the doubling alone held ~60 MB
+  // of dead copies at its peak.
+  void Reserve(size_t entries);
   // Group membership (the closure described above), then the snapshot.
   DirectorySnapshot Finish() &&;
 

@@ -7,6 +7,8 @@
 #include <optional>
 #include <span>
 
+#include "engine/base/ascii.h"
+
 namespace credsweep {
 namespace {
 
@@ -19,12 +21,6 @@ struct LogicalLine {
   bool folded = false;
   std::string_view text() const { return folded ? std::string_view(unfolded) : raw; }
 };
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // RFC 2849 base64 (the standard alphabet, '=' padding); whitespace inside is tolerated because
 // some exporters fold in odd places. nullopt on anything else.
@@ -67,7 +63,7 @@ bool ValidAttrDesc(std::string_view d) {
 bool IsSearchTrailer(std::span<const LogicalLine> rec) {
   for (const auto& l : rec) {
     std::string_view t = l.text();
-    std::string key = Lower(t.substr(0, t.find(':')));
+    std::string key = AsciiLower(t.substr(0, t.find(':')));
     if (key != "search" && key != "result" && key != "text" && key != "matched" &&
         key != "ref" && key != "control") {
       return false;
@@ -92,7 +88,7 @@ void EmitRecord(std::span<const LogicalLine> rec, const std::string& origin,
       reason = where() + "not an 'attribute: value' line";
       break;
     }
-    std::string attr = Lower(text.substr(0, colon));
+    std::string attr = AsciiLower(text.substr(0, colon));
     std::string_view rest = text.substr(colon + 1);
     std::string value;
     if (!rest.empty() && rest.front() == ':') {
@@ -118,8 +114,8 @@ void EmitRecord(std::span<const LogicalLine> rec, const std::string& origin,
       continue;
     }
     if (attr == "changetype") {
-      if (Lower(value) != "add") {
-        reason = where() + "change record (changetype: " + Lower(value) + ") is not an entry";
+      if (AsciiLower(value) != "add") {
+        reason = where() + "change record (changetype: " + AsciiLower(value) + ") is not an entry";
       }
       continue;
     }
@@ -153,7 +149,7 @@ void ForEachLdifEntry(std::string_view text, const std::string& origin,
     std::span<const LogicalLine> lines(rec.data(), used);
     if (first && used > 0) {
       first = false;
-      if (Lower(lines.front().text().substr(0, 8)) == "version:") lines = lines.subspan(1);
+      if (AsciiLower(lines.front().text().substr(0, 8)) == "version:") lines = lines.subspan(1);
     }
     EmitRecord(lines, origin, on_entry, skipped);
     // The unfolded text may hold secret attribute values; wipe it before it is reused.

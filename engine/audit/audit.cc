@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <tuple>
 #include <unordered_map>
@@ -349,10 +350,24 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     return std::tie(a.severity, a.rule, a.history, a.risk, a.group, a.account, a.index) <
            std::tie(b.severity, b.rule, b.history, b.risk, b.group, b.account, b.index);
   });
-  std::vector<Finding> ordered;
-  ordered.reserve(keys.size());
-  for (const SortKey& k : keys) ordered.push_back(std::move(doc.findings[k.index]));
-  doc.findings = std::move(ordered);
+  // Applied in place, cycle by cycle: a second vector of findings would add ~35 MB at
+  // 100 000 accounts to the audit's peak (issue 11).
+  std::vector<size_t> order(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].index;
+  keys = {};
+  for (size_t start = 0; start < order.size(); ++start) {
+    if (order[start] == start || order[start] == SIZE_MAX) continue;
+    Finding held = std::move(doc.findings[start]);
+    size_t at = start;
+    while (order[at] != start) {
+      doc.findings[at] = std::move(doc.findings[order[at]]);
+      const size_t next = order[at];
+      order[at] = SIZE_MAX;
+      at = next;
+    }
+    doc.findings[at] = std::move(held);
+    order[at] = SIZE_MAX;
+  }
 
   RunInfo& run = doc.run;
   run.id = "audit-" + FormatUtcIso(now_unix);
@@ -378,6 +393,7 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   }
   for (size_t p = 0; p < ran.size(); ++p) run.counts.emplace_back(ran[p]->id, counts[p]);
 
+  doc.accounts.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const AccountFacts& f = facts.accounts[i];
     const Account& a = snapshot.accounts[i];
