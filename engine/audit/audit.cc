@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 
@@ -115,7 +116,8 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     CS_ASSIGN_OR_RETURN(owner_map, ParseOwnerMap(*text, cfg.classify.owner_map));
   }
   CS_ASSIGN_OR_RETURN(std::unique_ptr<Classifier> classifier, Classifier::Create(cfg));
-  const DirectoryIndex index(snapshot);
+  // Optional so it can go as soon as owners are resolved (see below).
+  std::optional<DirectoryIndex> index(std::in_place, snapshot);
 
   AuditFacts facts;
   facts.cfg = &cfg;
@@ -134,17 +136,17 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     AccountFacts& f = facts.accounts[i];
     f.account = &a;
     f.index = i;
-    f.cls = classifier->Classify(index, a, i);
+    f.cls = classifier->Classify(*index, a, i);
     by_name.emplace(ToLower(a.name), i);
     if (a.rid) by_rid.emplace(*a.rid, i);
     if (!a.employee_id.empty()) by_employee_id[a.employee_id].push_back(i);
     if (a.last_logon) facts.logon_times_known = true;
     f.in_it_staff = !cfg.classify.it_staff_group.empty() &&
-                    index.InGroup(i, cfg.classify.it_staff_group);
-    f.in_mfa_group = !index.FirstGroup(i, cfg.auth.mfa_groups).empty();
-    f.in_protected_users = InProtectedUsers(index, i);
+                    index->InGroup(i, cfg.classify.it_staff_group);
+    f.in_mfa_group = !index->FirstGroup(i, cfg.auth.mfa_groups).empty();
+    f.in_protected_users = InProtectedUsers(*index, i);
     for (const auto& [group, level] : cfg.auth.required_level) {
-      if (level > f.required_level && index.InGroup(i, group)) {
+      if (level > f.required_level && index->InGroup(i, group)) {
         f.required_level = level;
         f.required_by = group;
       }
@@ -310,12 +312,24 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
       }
     }
     f.auth_level = AuthLevel(f, cfg.auth.smartcard_counts_as_pki);
-    Owner o = ResolveOwner(index, snapshot, i, owner_map);
+    Owner o = ResolveOwner(*index, snapshot, i, owner_map);
     f.owner_mail = o.mail;
     f.owner_source = o.source;
   }
+  // From here on only the facts are read: the lookup structures go before the findings and
+  // summaries are built, so they do not add to the audit's peak (issue 11: ~60 MB at 100 000
+  // accounts).
+  index.reset();
+  by_name = {};
+  by_rid = {};
+  by_employee_id = {};
+  joined = {};
+  targets = {};
 
   FindingsDocument doc;
+  // Room for one finding per account up front: growing by doubling from nothing held the old
+  // and the new array at once (~100 MB at 100 000 accounts); beyond that it still grows.
+  doc.findings.reserve(n);
   std::vector<const RuleSpec*> ran;
   for (const RuleSpec& rule : AllRules()) {
     if (IsDisabled(cfg, rule.id)) continue;
