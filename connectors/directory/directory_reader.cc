@@ -414,8 +414,14 @@ DirectorySnapshot SnapshotBuilder::Finish() && {
   // LDAP_MATCHING_RULE_IN_CHAIN). parents[dn] = groups listing dn as a direct member, keyed
   // case-insensitively by views into the groups' own member lists (no lower-cased copy of
   // every member DN: issue 11).
-  std::unordered_map<std::string, size_t> account_by_uid;
-  for (size_t i = 0; i < snap.accounts.size(); ++i) account_by_uid.emplace(snap.accounts[i].name, i);
+  // Only posixGroup memberUid needs accounts by uid (OpenLDAP); AD never pays for the map.
+  std::unordered_map<std::string_view, size_t> account_by_uid;
+  const bool any_uids = std::any_of(groups_.begin(), groups_.end(),
+                                    [](const PendingGroup& g) { return !g.member_uids.empty(); });
+  if (any_uids) {
+    account_by_uid.reserve(snap.accounts.size());
+    for (size_t i = 0; i < snap.accounts.size(); ++i) account_by_uid.emplace(snap.accounts[i].name, i);
+  }
   std::unordered_map<uint32_t, size_t> group_by_rid;
   std::unordered_map<int64_t, size_t> group_by_gid;
   for (size_t gi = 0; gi < snap.groups.size(); ++gi) {

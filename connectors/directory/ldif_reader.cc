@@ -53,8 +53,8 @@ void AppendWiping(std::string& s, std::string_view more) {
 bool ValidAttrDesc(std::string_view d) {
   if (d.empty()) return false;
   return std::all_of(d.begin(), d.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ';' || c == '.' ||
-           c == '=' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == ';' || c == '.' || c == '=' || c == '_';
   });
 }
 
