@@ -55,6 +55,8 @@ class LiveDirectory : public ::testing::Test {
     cfg_.directory.bind_dn = Env("CREDSWEEP_TEST_LDAP_BIND_DN");
     cfg_.directory.ca_file = Env("CREDSWEEP_TEST_LDAP_CA_FILE");
     cfg_.directory.timeout_seconds = 10;
+    // Account::attributes keeps what the classification reads (the integration tests check it).
+    cfg_.classify.external_attribute["employeeType"] = "consultant";
     password_ = Env("CREDSWEEP_BIND_PASSWORD");
   }
   Config cfg_;

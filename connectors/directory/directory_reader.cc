@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <deque>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
+#include <cstdint>
 
 #include "connectors/directory/ldif_reader.h"
+#include "engine/base/ascii.h"
 #include "engine/base/file_util.h"
 #include "engine/base/time_util.h"
 
@@ -18,12 +18,6 @@ namespace credsweep {
 namespace {
 
 using Attrs = std::map<std::string, std::vector<std::string>>;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Attributes whose values are secrets: they feed hashes_out at most, are wiped from the raw
 // entry, and never reach Account::attributes, a message or a log.
@@ -70,7 +64,7 @@ const std::vector<std::string>& All(const Attrs& a, const std::string& key) {
 }
 bool HasClass(const Attrs& a, std::string_view cls) {
   for (const auto& v : All(a, "objectclass"))
-    if (Lower(v) == cls) return true;
+    if (AsciiLower(v) == cls) return true;
   return false;
 }
 
@@ -170,12 +164,6 @@ std::string StripUniqueMemberUid(const std::string& v) {
   }
   return v;
 }
-
-struct GroupInfo {
-  std::optional<uint32_t> rid;        // AD objectSid RID (for primaryGroupID)
-  std::optional<int64_t> gid_number;  // posixGroup gidNumber
-  std::vector<std::string> member_uids;
-};
 
 // Returns an error reason, or "" when the account was filled.
 std::string MapAdAccount(const Attrs& a, Account& acct, std::optional<uint32_t>& primary_gid) {
@@ -282,7 +270,7 @@ std::string MapOpenLdapAccount(Attrs& a, Account& acct, std::optional<int64_t>& 
     if (!t) return "sambaLogonTime is not a number";
     if (*t > 0) acct.last_logon = *t;
   }
-  if (const std::string* v = First(a, "pwdreset")) acct.pwd_reset_pending = Lower(*v) == "true";
+  if (const std::string* v = First(a, "pwdreset")) acct.pwd_reset_pending = AsciiLower(*v) == "true";
   if (const std::string* v = First(a, "gidnumber")) posix_gid = ParseI64(*v);
 
   // Hash material: straight into secure memory, then wiped from the entry.
@@ -338,125 +326,149 @@ std::vector<std::string> DirectoryAttributes(DirectoryFlavor flavor,
   }
   for (const auto& x : extra_attrs) {
     bool dup = false;
-    for (const auto& y : a) dup = dup || Lower(x) == Lower(y);
+    for (const auto& y : a) dup = dup || AsciiLower(x) == AsciiLower(y);
     if (!dup) a.push_back(x);
   }
   return a;
 }
 
-DirectorySnapshot BuildSnapshot(std::vector<LdapEntry>& entries, DirectoryFlavor flavor,
-                                const std::string& source, HashDump* hashes_out) {
-  DirectorySnapshot snap;
-  snap.flavor = flavor;
-  snap.source = source;
-  const bool ad = flavor == DirectoryFlavor::kActiveDirectory;
+SnapshotBuilder::SnapshotBuilder(DirectoryFlavor flavor, std::string source, HashDump* hashes_out,
+                                 const std::vector<std::string>& keep_attributes)
+    : hashes_out_(hashes_out) {
+  snap_.flavor = flavor;
+  snap_.source = std::move(source);
+  for (const std::string& k : keep_attributes) keep_attributes_.push_back(AsciiLower(k));
+}
 
-  std::vector<GroupInfo> group_info;
-  std::vector<std::optional<uint32_t>> acct_primary_rid;
-  std::vector<std::optional<int64_t>> acct_posix_gid;
+void SnapshotBuilder::Reserve(size_t entries) {
+  snap_.accounts.reserve(entries);
+  accounts_.reserve(entries);
+}
 
-  for (LdapEntry& e : entries) {
-    FoldOptions(e.attrs);
-    Attrs& a = e.attrs;
-    bool is_group = ad ? HasClass(a, "group")
-                       : HasClass(a, "groupofnames") || HasClass(a, "groupofuniquenames") ||
-                             HasClass(a, "posixgroup");
-    bool is_account =
-        !is_group && (ad ? HasClass(a, "user") || HasClass(a, "computer")
-                         : HasClass(a, "inetorgperson") || HasClass(a, "posixaccount") ||
-                               HasClass(a, "sambasamaccount") || HasClass(a, "account"));
-    if (is_group) {
-      Group g;
-      g.dn = e.dn;
-      g.name = ad ? FirstOr(a, "samaccountname") : "";
-      if (g.name.empty()) g.name = FirstOr(a, "cn");
-      g.managed_by_dn = FirstOr(a, ad ? "managedby" : "owner");
-      if (g.managed_by_dn.empty()) g.managed_by_dn = FirstOr(a, "managedby");
-      for (const auto& m : All(a, "member")) g.member_dns.push_back(m);
-      for (const auto& m : All(a, "uniquemember")) g.member_dns.push_back(StripUniqueMemberUid(m));
-      GroupInfo gi;
-      if (const std::string* sid = First(a, "objectsid")) gi.rid = RidOfSid(*sid);
-      g.rid = gi.rid;
-      if (!ad) {
-        if (const std::string* v = First(a, "gidnumber")) gi.gid_number = ParseI64(*v);
-        gi.member_uids = All(a, "memberuid");
-      }
-      snap.groups.push_back(std::move(g));
-      group_info.push_back(std::move(gi));
-    } else if (is_account) {
-      Account acct;
-      acct.dn = e.dn;
-      std::optional<uint32_t> primary;
-      std::optional<int64_t> posix_gid;
-      std::vector<SkippedEntry> notes;
-      std::string why = ad ? MapAdAccount(a, acct, primary)
-                           : MapOpenLdapAccount(a, acct, posix_gid, hashes_out, notes);
-      for (auto& n : notes) snap.skipped.push_back({e.dn, std::move(n.reason)});
-      if (!why.empty()) {
-        snap.skipped.push_back({e.dn, why});
-      } else {
-        for (const auto& v : All(a, "objectclass")) acct.object_classes.push_back(v);
-        for (auto& [k, v] : a) {
-          if (!IsSecret(k) && k != "objectsid") acct.attributes[k] = v;
-        }
-        snap.accounts.push_back(std::move(acct));
-        acct_primary_rid.push_back(primary);
-        acct_posix_gid.push_back(posix_gid);
-      }
+void SnapshotBuilder::Add(LdapEntry& e) {
+  const bool ad = snap_.flavor == DirectoryFlavor::kActiveDirectory;
+  FoldOptions(e.attrs);
+  Attrs& a = e.attrs;
+  bool is_group = ad ? HasClass(a, "group")
+                     : HasClass(a, "groupofnames") || HasClass(a, "groupofuniquenames") ||
+                           HasClass(a, "posixgroup");
+  bool is_account =
+      !is_group && (ad ? HasClass(a, "user") || HasClass(a, "computer")
+                       : HasClass(a, "inetorgperson") || HasClass(a, "posixaccount") ||
+                             HasClass(a, "sambasamaccount") || HasClass(a, "account"));
+  if (is_group) {
+    Group g;
+    g.dn = std::move(e.dn);
+    g.name = ad ? FirstOr(a, "samaccountname") : "";
+    if (g.name.empty()) g.name = FirstOr(a, "cn");
+    g.managed_by_dn = FirstOr(a, ad ? "managedby" : "owner");
+    if (g.managed_by_dn.empty()) g.managed_by_dn = FirstOr(a, "managedby");
+    if (auto it = a.find("member"); it != a.end()) g.member_dns = std::move(it->second);
+    for (const auto& m : All(a, "uniquemember")) g.member_dns.push_back(StripUniqueMemberUid(m));
+    PendingGroup pg;
+    if (const std::string* sid = First(a, "objectsid")) pg.rid = RidOfSid(*sid);
+    g.rid = pg.rid;
+    if (!ad) {
+      if (const std::string* v = First(a, "gidnumber")) pg.gid_number = ParseI64(*v);
+      if (auto it = a.find("memberuid"); it != a.end()) pg.member_uids = std::move(it->second);
     }
-    for (auto& [k, v] : a)
-      if (IsSecret(k)) Wipe(v);
+    snap_.groups.push_back(std::move(g));
+    groups_.push_back(std::move(pg));
+  } else if (is_account) {
+    Account acct;
+    std::optional<uint32_t> primary;
+    std::optional<int64_t> posix_gid;
+    std::vector<SkippedEntry> notes;
+    std::string why = ad ? MapAdAccount(a, acct, primary)
+                         : MapOpenLdapAccount(a, acct, posix_gid, hashes_out_, notes);
+    for (auto& n : notes) snap_.skipped.push_back({e.dn, std::move(n.reason)});
+    if (!why.empty()) {
+      snap_.skipped.push_back({e.dn, why});
+    } else {
+      acct.dn = std::move(e.dn);
+      if (auto it = a.find("objectclass"); it != a.end()) acct.object_classes = std::move(it->second);
+      for (const std::string& k : keep_attributes_) {
+        if (auto it = a.find(k); it != a.end() && !IsSecret(k) && k != "objectsid") {
+          acct.attributes[k] = std::move(it->second);
+        }
+      }
+      snap_.accounts.push_back(std::move(acct));
+      accounts_.push_back({primary, posix_gid});
+    }
   }
+  for (auto& [k, v] : a)
+    if (IsSecret(k)) Wipe(v);
+}
 
+DirectorySnapshot BuildSnapshot(std::vector<LdapEntry>& entries, DirectoryFlavor flavor,
+                                const std::string& source, HashDump* hashes_out,
+                                const std::vector<std::string>& keep_attributes) {
+  SnapshotBuilder builder(flavor, source, hashes_out, keep_attributes);
+  for (LdapEntry& e : entries) builder.Add(e);
+  return std::move(builder).Finish();
+}
+
+DirectorySnapshot SnapshotBuilder::Finish() && {
+  DirectorySnapshot& snap = snap_;
   // Membership closure (see the header for why it is computed here rather than with
-  // LDAP_MATCHING_RULE_IN_CHAIN). parents[lower(dn)] = groups listing dn as a direct member.
-  std::unordered_map<std::string, std::vector<size_t>> parents;
-  std::unordered_map<std::string, size_t> account_by_uid;
-  for (size_t i = 0; i < snap.accounts.size(); ++i) account_by_uid.emplace(snap.accounts[i].name, i);
+  // LDAP_MATCHING_RULE_IN_CHAIN). parents[dn] = groups listing dn as a direct member, keyed
+  // case-insensitively by views into the groups' own member lists (no lower-cased copy of
+  // every member DN: issue 11).
+  // Only posixGroup memberUid needs accounts by uid (OpenLDAP); AD never pays for the map.
+  std::unordered_map<std::string_view, size_t> account_by_uid;
+  const bool any_uids = std::any_of(groups_.begin(), groups_.end(),
+                                    [](const PendingGroup& g) { return !g.member_uids.empty(); });
+  if (any_uids) {
+    account_by_uid.reserve(snap.accounts.size());
+    for (size_t i = 0; i < snap.accounts.size(); ++i) account_by_uid.emplace(snap.accounts[i].name, i);
+  }
   std::unordered_map<uint32_t, size_t> group_by_rid;
   std::unordered_map<int64_t, size_t> group_by_gid;
   for (size_t gi = 0; gi < snap.groups.size(); ++gi) {
-    Group& g = snap.groups[gi];
     // posixGroup memberUid -> the account's DN, so Group::member_dns is uniform.
-    for (const auto& uid : group_info[gi].member_uids) {
+    for (const auto& uid : groups_[gi].member_uids) {
       auto it = account_by_uid.find(uid);
-      if (it != account_by_uid.end()) g.member_dns.push_back(snap.accounts[it->second].dn);
+      if (it != account_by_uid.end()) snap.groups[gi].member_dns.push_back(snap.accounts[it->second].dn);
     }
-    std::unordered_set<std::string> seen;
-    for (const auto& m : g.member_dns) {
-      std::string key = Lower(m);
-      if (seen.insert(key).second) parents[key].push_back(gi);
-    }
-    if (group_info[gi].rid) group_by_rid.emplace(*group_info[gi].rid, gi);
-    if (group_info[gi].gid_number) group_by_gid.emplace(*group_info[gi].gid_number, gi);
+    if (groups_[gi].rid) group_by_rid.emplace(*groups_[gi].rid, gi);
+    if (groups_[gi].gid_number) group_by_gid.emplace(*groups_[gi].gid_number, gi);
   }
+  std::unordered_map<std::string_view, std::vector<size_t>, CaseFoldHash, CaseFoldEqual> parents;
+  for (size_t gi = 0; gi < snap.groups.size(); ++gi) {
+    for (const std::string& m : snap.groups[gi].member_dns) {
+      std::vector<size_t>& p = parents[m];
+      if (p.empty() || p.back() != gi) p.push_back(gi);  // a member listed twice counts once
+    }
+  }
+  // Breadth-first per account; `seen_by` marks a group with the account that reached it, so
+  // one array serves every account.
+  std::vector<size_t> seen_by(snap.groups.size(), SIZE_MAX);
+  std::vector<size_t> queue;
   for (size_t ai = 0; ai < snap.accounts.size(); ++ai) {
     Account& acct = snap.accounts[ai];
-    std::vector<bool> visited(snap.groups.size(), false);
-    std::deque<size_t> queue;
+    queue.clear();
     auto visit = [&](size_t gi) {
-      if (!visited[gi]) {
-        visited[gi] = true;
+      if (seen_by[gi] != ai) {
+        seen_by[gi] = ai;
         queue.push_back(gi);
       }
     };
-    if (auto it = parents.find(Lower(acct.dn)); it != parents.end())
+    if (auto it = parents.find(acct.dn); it != parents.end())
       for (size_t gi : it->second) visit(gi);
-    if (acct_primary_rid[ai]) {
-      if (auto it = group_by_rid.find(*acct_primary_rid[ai]); it != group_by_rid.end()) visit(it->second);
+    if (const auto& rid = accounts_[ai].primary_rid) {
+      if (auto it = group_by_rid.find(*rid); it != group_by_rid.end()) visit(it->second);
     }
-    if (acct_posix_gid[ai]) {
-      if (auto it = group_by_gid.find(*acct_posix_gid[ai]); it != group_by_gid.end()) visit(it->second);
+    if (const auto& gid = accounts_[ai].posix_gid) {
+      if (auto it = group_by_gid.find(*gid); it != group_by_gid.end()) visit(it->second);
     }
-    while (!queue.empty()) {
-      size_t gi = queue.front();
-      queue.pop_front();
+    for (size_t q = 0; q < queue.size(); ++q) {
+      const size_t gi = queue[q];
       acct.groups.push_back(snap.groups[gi].dn);
-      if (auto it = parents.find(Lower(snap.groups[gi].dn)); it != parents.end())
+      if (auto it = parents.find(snap.groups[gi].dn); it != parents.end())
         for (size_t p : it->second) visit(p);
     }
   }
-  return snap;
+  return std::move(snap_);
 }
 
 std::vector<std::string> EntryStateAttributes(DirectoryFlavor flavor) {
@@ -500,7 +512,7 @@ EntryState ParseEntryState(DirectoryFlavor flavor,
   st.uac = flags ? UacFromSambaFlags(*flags) : kUacNormalAccount;
   const std::string* locked = First(a, "pwdaccountlockedtime");
   st.locked_for_good = locked && *locked == "000001010000Z";
-  if (const std::string* v = First(a, "pwdreset")) st.pwd_reset = Lower(*v) == "true";
+  if (const std::string* v = First(a, "pwdreset")) st.pwd_reset = AsciiLower(*v) == "true";
   st.problem = OpenLdapPasswordSet(a, &st.pwd_last_set);
   return st;
 }
@@ -511,16 +523,25 @@ Result<DirectorySnapshot> ReadDirectory(const Config& cfg, HashDump* hashes_out)
   std::vector<std::string> extra;
   for (const auto& [k, v] : cfg.classify.external_attribute) extra.push_back(k);
   HashDump* sink = flavor == DirectoryFlavor::kOpenLdap ? hashes_out : nullptr;
+  SnapshotBuilder builder(flavor, dc.url, sink, extra);
 
   if (dc.url.rfind("ldif:", 0) == 0) {
     std::string path = dc.url.substr(5);
     if (path.empty()) return Status::InvalidArgument("directory.url \"ldif:\" names no file");
     Result<std::string> text = ReadFile(path);
     if (!text.ok()) return text.status().WithContext("reading directory LDIF");
-    LdifParseResult parsed = ParseLdif(*text, path);
+    // Every record starts with "dn:": their number bounds the accounts.
+    size_t records = 0;
+    for (size_t at = 0; (at = text->find("dn:", at)) != std::string::npos; at += 3) {
+      if (at == 0 || (*text)[at - 1] == '\n') ++records;
+    }
+    builder.Reserve(records);
+    std::vector<SkippedEntry> skipped;
+    ForEachLdifEntry(*text, path, [&](LdapEntry&& e) { builder.Add(e); }, &skipped);
     sodium_memzero(text->data(), text->size());  // may hold sambaNTPassword values
-    DirectorySnapshot snap = BuildSnapshot(parsed.entries, flavor, dc.url, sink);
-    snap.skipped.insert(snap.skipped.begin(), parsed.skipped.begin(), parsed.skipped.end());
+    std::string().swap(*text);                   // and its memory is needed for what follows
+    DirectorySnapshot snap = std::move(builder).Finish();
+    snap.skipped.insert(snap.skipped.begin(), skipped.begin(), skipped.end());
     return snap;
   }
 
@@ -528,14 +549,13 @@ Result<DirectorySnapshot> ReadDirectory(const Config& cfg, HashDump* hashes_out)
     return Status::InvalidArgument("directory.base is required for an LDAP url (" + dc.url + ")");
   }
   CS_ASSIGN_OR_RETURN(std::unique_ptr<LdapConnection> conn, LdapConnection::Connect(dc));
-  std::vector<LdapEntry> entries;
   Status s = conn->Search(dc.base, LdapScope::kSubtree, DirectoryFilter(flavor),
                           DirectoryAttributes(flavor, extra), [&](LdapEntry&& e) {
-                            entries.push_back(std::move(e));
+                            builder.Add(e);
                             return Status::Ok();
                           });
   if (!s.ok()) return s.WithContext("reading accounts under " + dc.base);
-  DirectorySnapshot snap = BuildSnapshot(entries, flavor, dc.url, sink);
+  DirectorySnapshot snap = std::move(builder).Finish();
   // allow_partial: the truncation is evidence, so it stays visible in the findings and report.
   for (const std::string& p : conn->partial_reads()) {
     snap.skipped.push_back({dc.base, "PARTIAL READ allowed by [directory] allow_partial: " + p});

@@ -22,8 +22,9 @@
 //             sambaLMPassword (-> hashes_out, never into the snapshot), member / uniqueMember /
 //             memberUid.
 //   Both      any attribute named in classify.external_attribute, kept in Account::attributes.
-// Account::attributes holds every non-secret attribute read (userPassword, sambaNTPassword,
-// sambaLMPassword, unicodePwd and objectSid are never copied there).
+// Account::attributes holds the attributes named in classify.external_attribute (the only ones
+// the audit reads from it); a secret one (userPassword, sambaNTPassword, sambaLMPassword,
+// unicodePwd) or objectSid is never copied there.
 //
 // Group membership (Account::groups) is computed locally, one algorithm for every flavour:
 // read every group's direct members (member/uniqueMember DNs, posixGroup memberUid resolved to
@@ -90,11 +91,46 @@ std::vector<std::string> EntryStateAttributes(DirectoryFlavor flavor);
 EntryState ParseEntryState(DirectoryFlavor flavor,
                            const std::map<std::string, std::vector<std::string>>& attrs);
 
-// The pure half of ReadDirectory: raw entries (from LDAP or LDIF) -> snapshot. Entries that
-// are neither accounts nor groups are ignored; odd ones are recorded in snapshot.skipped.
-// Secret attribute values in `entries` are wiped (sodium_memzero) once copied to hashes_out.
+// The pure half of ReadDirectory: raw entries (from LDAP or LDIF) -> snapshot, one entry at a
+// time as they arrive, so the raw entries never pile up beside the snapshot (issue 11: at
+// 100 000 accounts that pile was most of the audit's memory). Entries that are neither
+// accounts nor groups are ignored; odd ones are recorded in snapshot.skipped. Add consumes
+// the entry (values are moved out; secret values are wiped with sodium_memzero once copied to
+// hashes_out). Account::attributes keeps only `keep_attributes` (the attributes the audit
+// reads from it: the keys of [classify] external_attribute), never a secret one.
 // Clock-free: nothing here depends on the current time.
+class SnapshotBuilder {
+ public:
+  SnapshotBuilder(DirectoryFlavor flavor, std::string source, HashDump* hashes_out,
+                  const std::vector<std::string>& keep_attributes);
+  void Add(LdapEntry& entry);
+  // Room for this many entries (an upper bound of the accounts to come), so the account array
+  // is allocated once instead of doubling: at 100 000 accounts the doubling alone held ~60 MB
+  // of dead copies at its peak.
+  void Reserve(size_t entries);
+  // Group membership (the closure described above), then the snapshot.
+  DirectorySnapshot Finish() &&;
+
+ private:
+  struct PendingGroup {
+    std::optional<uint32_t> rid;        // AD objectSid RID (for primaryGroupID)
+    std::optional<int64_t> gid_number;  // posixGroup gidNumber
+    std::vector<std::string> member_uids;
+  };
+  struct PendingAccount {
+    std::optional<uint32_t> primary_rid;  // AD primaryGroupID
+    std::optional<int64_t> posix_gid;     // posixAccount gidNumber
+  };
+  DirectorySnapshot snap_;
+  HashDump* hashes_out_;
+  std::vector<std::string> keep_attributes_;  // lower-case
+  std::vector<PendingGroup> groups_;          // parallel to snap_.groups
+  std::vector<PendingAccount> accounts_;      // parallel to snap_.accounts
+};
+
+// The same over entries already collected (tests, fuzzing).
 DirectorySnapshot BuildSnapshot(std::vector<LdapEntry>& entries, DirectoryFlavor flavor,
-                                const std::string& source, HashDump* hashes_out);
+                                const std::string& source, HashDump* hashes_out,
+                                const std::vector<std::string>& keep_attributes = {});
 
 }  // namespace credsweep

@@ -71,7 +71,9 @@ TEST(BuildSnapshotTest, ActiveDirectoryAccountsFlagsTimesAndNestedGroups) {
                                     {"member", {"CN=adm-jdoe,OU=Admins,DC=c", "CN=Tier0,DC=c"}}}),
       E("OU=Staff,DC=c", {{"objectclass", {"organizationalUnit"}}}),
   };
-  DirectorySnapshot s = BuildSnapshot(entries, DirectoryFlavor::kActiveDirectory, "ldaps://dc", nullptr);
+  // objectSid is asked for but never kept (it is parsed into rid and object_id).
+  DirectorySnapshot s = BuildSnapshot(entries, DirectoryFlavor::kActiveDirectory, "ldaps://dc",
+                                      nullptr, {"employeeType", "objectSid"});
   ASSERT_EQ(s.accounts.size(), 3u);
   ASSERT_EQ(s.groups.size(), 3u);
   ASSERT_EQ(s.skipped.size(), 2u);
@@ -92,6 +94,7 @@ TEST(BuildSnapshotTest, ActiveDirectoryAccountsFlagsTimesAndNestedGroups) {
       << "primary group counts";
   EXPECT_EQ(j->attributes.count("objectsid"), 0u);
   EXPECT_EQ(j->attributes.at("employeetype")[0], "consultant");
+  EXPECT_EQ(j->attributes.size(), 1u) << "only the attributes asked for are kept";
 
   const Account* adm = Find(s, "adm-jdoe");
   ASSERT_NE(adm, nullptr);
@@ -149,7 +152,9 @@ TEST(BuildSnapshotTest, OpenLdapSambaFlagsExpiryPpolicyAndHashes) {
                                      {"member", {"cn=staff,ou=groups,dc=x"}}}),
   };
   HashDump hashes = HashDump::Empty();
-  DirectorySnapshot s = BuildSnapshot(entries, DirectoryFlavor::kOpenLdap, "ldap://x", &hashes);
+  // Secret attributes are never kept, even when asked for.
+  DirectorySnapshot s = BuildSnapshot(entries, DirectoryFlavor::kOpenLdap, "ldap://x", &hashes,
+                                      {"sambaNTPassword", "userPassword"});
   ASSERT_EQ(s.accounts.size(), 3u);
   ASSERT_EQ(s.skipped.size(), 2u);
   EXPECT_EQ(s.skipped[0].dn, "uid=bob,ou=people,dc=x");

@@ -9,16 +9,11 @@
 #include <cstring>
 #include <optional>
 
+#include "engine/base/ascii.h"
 #include "engine/base/secure_memory.h"
 
 namespace credsweep {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Attributes whose raw values are wiped before libldap's buffers are freed.
 bool IsSecretAttr(const std::string& lower) {
@@ -87,7 +82,7 @@ LdapEntry ParseEntry(LDAP* ld, LDAPMessage* msg) {
   BerElement* ber = nullptr;
   for (char* a = ldap_first_attribute(ld, msg, &ber); a != nullptr;
        a = ldap_next_attribute(ld, msg, ber)) {
-    std::string name = Lower(a);
+    std::string name = AsciiLower(a);
     berval** vals = ldap_get_values_len(ld, msg, a);
     auto& dst = e.attrs[name];
     if (vals) {
@@ -121,8 +116,8 @@ std::string ReferenceTarget(LDAP* ld, LDAPMessage* m) {
 // or group accounts of the domain. Those are not a partial read; a reference anywhere else (a
 // child domain, another server's subtree) is.
 bool IsSameServerPartition(const std::string& url, const std::string& base) {
-  const std::string u = Lower(url);
-  const std::string b = Lower(base);
+  const std::string u = AsciiLower(url);
+  const std::string b = AsciiLower(base);
   for (const char* part : {"dc=domaindnszones,", "dc=forestdnszones,", "cn=configuration,"}) {
     const size_t p = u.find(part);
     if (p != std::string::npos && u.find(b, p) != std::string::npos) return true;
@@ -286,7 +281,7 @@ Status LdapConnection::CompleteRanges(LdapEntry& entry) {
         LdapEntry part = ParseEntry(ld_, m);
         for (auto& [k, v] : part.attrs) {
           auto pi = ParseRange(k);
-          if (!pi || Lower(pi->base) != Lower(info->base)) continue;
+          if (!pi || AsciiLower(pi->base) != AsciiLower(info->base)) continue;
           got = true;
           next = pi->high;
           for (auto& x : v) all.push_back(std::move(x));

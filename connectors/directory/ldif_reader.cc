@@ -5,20 +5,22 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <span>
+
+#include "engine/base/ascii.h"
 
 namespace credsweep {
 namespace {
 
+// One unfolded line of a record. Most lines are not folded: they stay views into the input
+// (no copy); a folded one is joined into `unfolded`.
 struct LogicalLine {
-  uint64_t line = 0;  // physical line where it starts
-  std::string text;   // unfolded
+  uint64_t line = 0;      // physical line where it starts
+  std::string_view raw;   // the line as read, when not folded
+  std::string unfolded;   // the joined text, when folded
+  bool folded = false;
+  std::string_view text() const { return folded ? std::string_view(unfolded) : raw; }
 };
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // RFC 2849 base64 (the standard alphabet, '=' padding); whitespace inside is tolerated because
 // some exporters fold in odd places. nullopt on anything else.
@@ -51,16 +53,17 @@ void AppendWiping(std::string& s, std::string_view more) {
 bool ValidAttrDesc(std::string_view d) {
   if (d.empty()) return false;
   return std::all_of(d.begin(), d.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ';' || c == '.' ||
-           c == '=' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == ';' || c == '.' || c == '=' || c == '_';
   });
 }
 
 // ldapsearch writes these records after the entries: "search: 2", "result: 0 Success",
 // and with -LLL nothing at all. They are not entries.
-bool IsSearchTrailer(const std::vector<LogicalLine>& rec) {
+bool IsSearchTrailer(std::span<const LogicalLine> rec) {
   for (const auto& l : rec) {
-    std::string key = Lower(l.text.substr(0, l.text.find(':')));
+    std::string_view t = l.text();
+    std::string key = AsciiLower(t.substr(0, t.find(':')));
     if (key != "search" && key != "result" && key != "text" && key != "matched" &&
         key != "ref" && key != "control") {
       return false;
@@ -69,15 +72,99 @@ bool IsSearchTrailer(const std::vector<LogicalLine>& rec) {
   return true;
 }
 
+// One record -> an entry for on_entry, or a SkippedEntry.
+void EmitRecord(std::span<const LogicalLine> rec, const std::string& origin,
+                const std::function<void(LdapEntry&&)>& on_entry,
+                std::vector<SkippedEntry>* skipped) {
+  if (rec.empty() || IsSearchTrailer(rec)) return;
+  LdapEntry e;
+  std::string reason;
+  for (size_t i = 0; i < rec.size() && reason.empty(); ++i) {
+    const LogicalLine& l = rec[i];
+    const std::string_view text = l.text();
+    auto where = [&] { return origin + ":" + std::to_string(l.line) + ": "; };
+    size_t colon = text.find(':');
+    if (colon == std::string::npos || !ValidAttrDesc(text.substr(0, colon))) {
+      reason = where() + "not an 'attribute: value' line";
+      break;
+    }
+    std::string attr = AsciiLower(text.substr(0, colon));
+    std::string_view rest = text.substr(colon + 1);
+    std::string value;
+    if (!rest.empty() && rest.front() == ':') {
+      auto decoded = DecodeBase64(rest.substr(1));
+      if (!decoded) {
+        reason = where() + "attribute '" + attr + "' has an invalid base64 value";
+        break;
+      }
+      value = std::move(*decoded);
+    } else if (!rest.empty() && rest.front() == '<') {
+      reason = where() + "attribute '" + attr + "' refers to a URL ('attr:<'), which is not read";
+      break;
+    } else {
+      size_t s = rest.find_first_not_of(' ');
+      if (s != std::string_view::npos) value.assign(rest.substr(s));
+    }
+    if (i == 0) {
+      if (attr != "dn") {
+        reason = where() + "record does not start with 'dn:'";
+        break;
+      }
+      e.dn = std::move(value);
+      continue;
+    }
+    if (attr == "changetype") {
+      if (AsciiLower(value) != "add") {
+        reason = where() + "change record (changetype: " + AsciiLower(value) + ") is not an entry";
+      }
+      continue;
+    }
+    if (attr == "control") continue;
+    e.attrs[std::move(attr)].push_back(std::move(value));
+  }
+  if (!reason.empty()) {
+    // Values read so far may include secrets (sambaNTPassword): wipe before dropping them.
+    for (auto& [k, vs] : e.attrs)
+      for (auto& v : vs) sodium_memzero(v.data(), v.size());
+    skipped->push_back({e.dn, reason});
+    return;
+  }
+  on_entry(std::move(e));
+}
+
 }  // namespace
 
-LdifParseResult ParseLdif(std::string_view text, const std::string& origin) {
-  LdifParseResult out;
+void ForEachLdifEntry(std::string_view text, const std::string& origin,
+                      const std::function<void(LdapEntry&&)>& on_entry,
+                      std::vector<SkippedEntry>* skipped) {
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
 
-  // Pass 1: physical lines -> records of unfolded logical lines; comments dropped (a folded
-  // continuation of a comment is part of the comment, RFC 2849 note 2).
-  std::vector<std::vector<LogicalLine>> records(1);
+  // Physical lines -> the current record's logical lines (comments dropped: a folded
+  // continuation of a comment is part of the comment, RFC 2849 note 2); a blank line ends the
+  // record, which is emitted and its lines reused for the next.
+  std::vector<LogicalLine> rec;
+  size_t used = 0;  // lines of rec in use
+  bool first = true;
+  auto end_record = [&] {
+    std::span<const LogicalLine> lines(rec.data(), used);
+    if (first && used > 0) {
+      first = false;
+      if (AsciiLower(lines.front().text().substr(0, 8)) == "version:") lines = lines.subspan(1);
+    }
+    EmitRecord(lines, origin, on_entry, skipped);
+    // The unfolded text may hold secret attribute values; wipe it before it is reused.
+    for (size_t i = 0; i < used; ++i) {
+      if (rec[i].folded) sodium_memzero(rec[i].unfolded.data(), rec[i].unfolded.size());
+    }
+    used = 0;
+  };
+  auto add_line = [&](uint64_t line, std::string_view raw) {
+    if (used == rec.size()) rec.emplace_back();
+    LogicalLine& l = rec[used++];
+    l.line = line;
+    l.raw = raw;
+    l.folded = false;
+  };
   bool in_comment = false;
   uint64_t n = 0;
   size_t start = 0;
@@ -90,16 +177,22 @@ LdifParseResult ParseLdif(std::string_view text, const std::string& origin) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) {
       in_comment = false;
-      if (!records.back().empty()) records.emplace_back();
+      if (used > 0) end_record();
       if (end == text.size()) break;
       continue;
     }
     if (line.front() == ' ') {
       if (in_comment) continue;
-      if (!records.back().empty()) {
-        AppendWiping(records.back().back().text, line.substr(1));
+      if (used > 0) {
+        LogicalLine& last = rec[used - 1];
+        if (!last.folded) {
+          last.unfolded.clear();
+          AppendWiping(last.unfolded, last.raw);
+          last.folded = true;
+        }
+        AppendWiping(last.unfolded, line.substr(1));
       } else {
-        records.back().push_back({n, std::string(line.substr(1))});  // reported below as malformed
+        add_line(n, line.substr(1));  // reported as malformed
       }
       continue;
     }
@@ -108,83 +201,16 @@ LdifParseResult ParseLdif(std::string_view text, const std::string& origin) {
       continue;
     }
     in_comment = false;
-    records.back().push_back({n, std::string(line)});
+    add_line(n, line);
     if (end == text.size()) break;
   }
+  if (used > 0) end_record();
+}
 
-  // Pass 2: each record -> entry or skipped.
-  bool first = true;
-  for (auto& rec : records) {
-    if (rec.empty()) continue;
-    if (first) {
-      first = false;
-      if (Lower(rec.front().text.substr(0, 8)) == "version:") rec.erase(rec.begin());
-      if (rec.empty()) continue;
-    }
-    if (IsSearchTrailer(rec)) continue;
-    LdapEntry e;
-    std::string reason;
-    bool skip = false;
-    for (size_t i = 0; i < rec.size(); ++i) {
-      const LogicalLine& l = rec[i];
-      std::string where = origin + ":" + std::to_string(l.line) + ": ";
-      size_t colon = l.text.find(':');
-      if (colon == std::string::npos || !ValidAttrDesc(std::string_view(l.text).substr(0, colon))) {
-        reason = where + "not an 'attribute: value' line";
-        skip = true;
-        break;
-      }
-      std::string attr = Lower(std::string_view(l.text).substr(0, colon));
-      std::string_view rest = std::string_view(l.text).substr(colon + 1);
-      std::string value;
-      if (!rest.empty() && rest.front() == ':') {
-        auto decoded = DecodeBase64(rest.substr(1));
-        if (!decoded) {
-          reason = where + "attribute '" + attr + "' has an invalid base64 value";
-          skip = true;
-          break;
-        }
-        value = std::move(*decoded);
-      } else if (!rest.empty() && rest.front() == '<') {
-        reason = where + "attribute '" + attr + "' refers to a URL ('attr:<'), which is not read";
-        skip = true;
-        break;
-      } else {
-        size_t s = rest.find_first_not_of(' ');
-        value = s == std::string_view::npos ? std::string() : std::string(rest.substr(s));
-      }
-      if (i == 0) {
-        if (attr != "dn") {
-          reason = where + "record does not start with 'dn:'";
-          skip = true;
-          break;
-        }
-        e.dn = std::move(value);
-        continue;
-      }
-      if (attr == "changetype") {
-        if (Lower(value) != "add") {
-          reason = where + "change record (changetype: " + Lower(value) + ") is not an entry";
-          skip = true;
-          break;
-        }
-        continue;
-      }
-      if (attr == "control") continue;
-      e.attrs[attr].push_back(std::move(value));
-    }
-    if (skip) {
-      // Values read so far may include secrets (sambaNTPassword): wipe before dropping them.
-      for (auto& [k, vs] : e.attrs)
-        for (auto& v : vs) sodium_memzero(v.data(), v.size());
-      out.skipped.push_back({e.dn, reason});
-      continue;
-    }
-    out.entries.push_back(std::move(e));
-  }
-  // The unfolded text may hold secret attribute values; wipe it before the memory is reused.
-  for (auto& rec : records)
-    for (auto& l : rec) sodium_memzero(l.text.data(), l.text.size());
+LdifParseResult ParseLdif(std::string_view text, const std::string& origin) {
+  LdifParseResult out;
+  ForEachLdifEntry(
+      text, origin, [&](LdapEntry&& e) { out.entries.push_back(std::move(e)); }, &out.skipped);
   return out;
 }
 

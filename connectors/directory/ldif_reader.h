@@ -16,6 +16,7 @@
 // Thread-safety: pure function.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,13 @@ struct LdifParseResult {
   std::vector<SkippedEntry> skipped;
 };
 
+// Streams: each entry goes to on_entry as soon as its record is parsed, so a 100 000-account
+// export never exists as a second, parsed copy (issue 11); skipped records are appended to
+// *skipped. Lines are read in place (views into `text`); only folded lines are copied.
+void ForEachLdifEntry(std::string_view text, const std::string& origin,
+                      const std::function<void(LdapEntry&&)>& on_entry,
+                      std::vector<SkippedEntry>* skipped);
+// The same, collected (tests, fuzzing).
 LdifParseResult ParseLdif(std::string_view text, const std::string& origin);
 
 }  // namespace credsweep

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <string_view>
 
+#include "engine/base/ascii.h"
 #include "engine/base/hex.h"
 #include "engine/base/secure_memory.h"
 
@@ -360,7 +361,7 @@ Result<HashDump> HashDump::Parse(std::string_view text, const std::string& origi
     // Two records for one account (or one RID) would make the audit pick one silently: the
     // dump is not what it claims to be. Name both lines.
     std::string key = std::to_string(r.history_index) + ':';
-    for (char c : name) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char c : name) key += AsciiLower(c);
     if (auto [it, fresh] = seen_name.emplace(std::move(key), n); !fresh) {
       return fail("a second record for account '" + r.account + "'" +
                   (r.history_index ? " (history " + std::to_string(r.history_index) + ")" : "") +

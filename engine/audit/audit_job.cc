@@ -9,9 +9,22 @@
 #include "engine/audit/findings_csv.h"
 #include "engine/audit/rules.h"
 #include "engine/base/file_util.h"
+#include "engine/base/output_buffer.h"
 #include "engine/base/time_util.h"
 
 namespace credsweep {
+namespace {
+
+// One output, streamed into an atomic replace (0600): a crash leaves the old file or the new.
+Status WriteStreamed(const std::string& path, const FindingsDocument& doc,
+                     Status (*write)(const FindingsDocument&, OutputBuffer*)) {
+  CS_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(path, 0600));
+  OutputBuffer out(&file);
+  CS_RETURN_IF_ERROR(write(doc, &out));
+  return file.Commit();
+}
+
+}  // namespace
 
 std::string DefaultAuditOutDir(const Config& cfg, int64_t now_unix) {
   if (!cfg.run.out_dir.empty()) return cfg.run.out_dir;
@@ -132,8 +145,8 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
 
   // 5. Outputs, private and crash-safe.
   CS_RETURN_IF_ERROR(MakeDirs(out_dir, 0700));
-  CS_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/findings.json", FindingsToJson(doc), 0600));
-  CS_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/findings.csv", FindingsToCsv(doc), 0600));
+  CS_RETURN_IF_ERROR(WriteStreamed(out_dir + "/findings.json", doc, WriteFindingsJson));
+  CS_RETURN_IF_ERROR(WriteStreamed(out_dir + "/findings.csv", doc, WriteFindingsCsv));
   // Only a completed full audit becomes the baseline of `--changed`.
   if (replication_state) {
     CS_RETURN_IF_ERROR(module->save_state(cfg, *replication_state)

@@ -40,6 +40,7 @@
 #include <memory>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -87,6 +88,9 @@ class DirectoryIndex {
 
   const DirectorySnapshot& snapshot_;
   std::unordered_map<std::string, size_t> account_by_dn_, account_by_name_;
+  // Each account's DN exactly as read (views into the snapshot) -> what account_by_dn_ gives
+  // for it: member and manager DNs usually match byte for byte and skip NormalizeDn.
+  std::unordered_map<std::string_view, size_t> account_by_raw_dn_;
   std::unordered_map<std::string, int> node_by_dn_;
   std::unordered_map<std::string, std::vector<int>> nodes_by_name_;
   std::vector<Node> nodes_;

@@ -13,10 +13,15 @@
 
 #include <string>
 
+#include "engine/base/output_buffer.h"
 #include "engine/model/finding.h"
 
 namespace credsweep {
 
+// Streams the CSV into `out` row by row (no whole-file string).
+// Errors are the sink's (a failed file write).
+[[nodiscard]] Status WriteFindingsCsv(const FindingsDocument& doc, OutputBuffer* out);
+// The same into a string (tests, small documents).
 std::string FindingsToCsv(const FindingsDocument& doc);
 // One cell, guarded and quoted as above.
 std::string CsvCell(const std::string& value);

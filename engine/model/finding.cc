@@ -1,9 +1,12 @@
 #include "engine/model/finding.h"
 
 #include <cstdio>
+#include <map>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "engine/base/file_util.h"
+#include "engine/base/json_writer.h"
 
 namespace credsweep {
 namespace {
@@ -16,44 +19,124 @@ constexpr const char* kFormat = "credsweep-findings";
 constexpr int kVersion = 2;
 constexpr int kOldestReadable = 1;
 
-json SummaryToJson(const AccountSummary& a) {
-  return json{{"account", a.account},
-              {"dn", a.dn},
-              {"display_name", a.display_name},
-              {"mail", a.mail},
-              {"enabled", a.enabled},
-              {"class", AccountClassName(a.account_class)},
-              {"classes", a.classes},
-              {"smartcard_required", a.smartcard_required},
-              {"owner_mail", a.owner_mail},
-              {"owner_source", a.owner_source},
-              {"auth_level", a.auth_level},
-              {"object_id", a.object_id},
-              {"pwd_last_set", a.pwd_last_set ? json(*a.pwd_last_set) : json()}};
+// The streamed writer (json_writer.h) emits keys in the order nlohmann's DOM sorts them, so
+// findings.json keeps the bytes it had when it was built as a DOM (the golden test pins them).
+void WriteSummary(const AccountSummary& a, JsonWriter& w) {
+  w.BeginObject();
+  w.StringField("account", a.account);
+  w.IntField("auth_level", a.auth_level);
+  w.StringField("class", AccountClassName(a.account_class));
+  w.Key("classes");
+  w.BeginArray();
+  for (const std::string& c : a.classes) w.String(c);
+  w.EndArray();
+  w.StringField("display_name", a.display_name);
+  w.StringField("dn", a.dn);
+  w.BoolField("enabled", a.enabled);
+  w.StringField("mail", a.mail);
+  w.StringField("object_id", a.object_id);
+  w.StringField("owner_mail", a.owner_mail);
+  w.StringField("owner_source", a.owner_source);
+  w.Key("pwd_last_set");
+  if (a.pwd_last_set) {
+    w.Int(*a.pwd_last_set);
+  } else {
+    w.Null();
+  }
+  w.BoolField("smartcard_required", a.smartcard_required);
+  w.EndObject();
 }
 
-json FindingToJson(const Finding& f) {
-  json j{{"rule", f.rule},
-         {"requirement", f.requirement},
-         {"severity", f.severity},
-         {"account", f.account},
-         {"dn", f.dn},
-         {"display_name", f.display_name},
-         {"mail", f.mail},
-         {"enabled", f.enabled},
-         {"class", AccountClassName(f.account_class)},
-         {"detail", f.detail},
-         {"explanation", f.explanation},
-         {"history", f.history},
-         {"waived", f.waived}};
-  if (f.prevalence) j["prevalence"] = PrevalenceBandLabel(*f.prevalence);
-  if (f.group) j["group"] = *f.group;
+void WriteFinding(const Finding& f, JsonWriter& w) {
+  w.BeginObject();
+  w.StringField("account", f.account);
+  w.StringField("class", AccountClassName(f.account_class));
+  w.StringField("detail", f.detail);
+  w.StringField("display_name", f.display_name);
+  w.StringField("dn", f.dn);
+  w.BoolField("enabled", f.enabled);
+  w.StringField("explanation", f.explanation);
+  if (f.group) w.StringField("group", *f.group);
+  w.BoolField("history", f.history);
+  w.StringField("mail", f.mail);
+  if (f.prevalence) w.StringField("prevalence", PrevalenceBandLabel(*f.prevalence));
+  w.StringField("requirement", f.requirement);
+  w.StringField("rule", f.rule);
+  w.StringField("severity", f.severity);
+  w.BoolField("waived", f.waived);
   if (f.waived) {
-    j["waiver"] = {{"reason", f.waiver_reason},
-                   {"approved_by", f.waiver_approved_by},
-                   {"expires", f.waiver_expires}};
+    w.Key("waiver");
+    w.BeginObject();
+    w.StringField("approved_by", f.waiver_approved_by);
+    w.StringField("expires", f.waiver_expires);
+    w.StringField("reason", f.waiver_reason);
+    w.EndObject();
   }
-  return j;
+  w.EndObject();
+}
+
+void WriteHashMaterial(const HashMaterialInfo& h, JsonWriter& w) {
+  const bool replication = h.source == "replication";
+  w.BeginObject();
+  w.UintField("accounts_covered", h.accounts_covered);
+  w.UintField("accounts_expected", h.accounts_expected);
+  if (replication) {
+    w.UintField("accounts_fetched", h.accounts_fetched);
+    w.BoolField("changed_only", h.changed_only);
+    w.StringField("dc", h.dc);
+    w.UintField("highwatermark", h.highwatermark);
+  }
+  w.Key("min_coverage");
+  w.Double(h.min_coverage);
+  if (replication) w.StringField("naming_context", h.naming_context);
+  w.StringField("origin", h.origin);
+  if (replication) w.StringField("read_at", h.read_at);
+  w.StringField("source", h.source);
+  w.EndObject();
+}
+
+void WriteRun(const RunInfo& run, JsonWriter& w) {
+  w.BeginObject();
+  w.UintField("accounts_checked", run.accounts_checked);
+  w.UintField("accounts_without_hash", run.accounts_without_hash);
+  w.Key("corpus_sources");
+  w.BeginArray();
+  for (const CorpusSourceRef& s : run.corpus_sources) {
+    w.BeginObject();
+    w.StringField("imported_at", s.imported_at);
+    w.UintField("lines", s.lines);
+    w.StringField("name", s.name);
+    w.StringField("version", s.version);
+    w.EndObject();
+  }
+  w.EndArray();
+  // An object's keys come out sorted (and a repeated rule once, its last count), as the DOM did.
+  std::map<std::string_view, uint64_t> counts;
+  for (const auto& [rule, n] : run.counts) counts[rule] = n;
+  w.Key("counts");
+  w.BeginObject();
+  for (const auto& [rule, n] : counts) w.UintField(rule, n);
+  w.EndObject();
+  w.StringField("directory", run.directory);
+  w.StringField("finished_at", run.finished_at);
+  w.StringField("flavor", run.flavor);
+  w.Key("hash_material");
+  WriteHashMaterial(run.hash_material, w);
+  w.UintField("hashes_loaded", run.hashes_loaded);
+  w.UintField("hashes_unmatched", run.hashes_unmatched);
+  w.StringField("id", run.id);
+  w.Key("skipped_entries");
+  w.BeginArray();
+  for (const auto& [dn, reason] : run.skipped_entries) {
+    w.BeginObject();
+    w.StringField("dn", dn);
+    w.StringField("reason", reason);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.StringField("started_at", run.started_at);
+  w.StringField("store", run.store);
+  w.EndObject();
 }
 
 // Field access that names what is missing instead of throwing deep inside nlohmann.
@@ -164,37 +247,30 @@ Result<AccountClass> ParseAccountClass(const std::string& s) {
   return Status::InvalidArgument("unknown account class '" + s + "'");
 }
 
-std::string FindingsToJson(const FindingsDocument& doc) {
-  json run{{"id", doc.run.id},
-           {"started_at", doc.run.started_at},
-           {"finished_at", doc.run.finished_at},
-           {"directory", doc.run.directory},
-           {"flavor", doc.run.flavor},
-           {"store", doc.run.store},
-           {"accounts_checked", doc.run.accounts_checked},
-           {"hashes_loaded", doc.run.hashes_loaded},
-           {"hashes_unmatched", doc.run.hashes_unmatched},
-           {"accounts_without_hash", doc.run.accounts_without_hash}};
-  run["corpus_sources"] = json::array();
-  for (const auto& s : doc.run.corpus_sources) {
-    run["corpus_sources"].push_back(
-        {{"name", s.name}, {"version", s.version}, {"lines", s.lines}, {"imported_at", s.imported_at}});
-  }
-  run["skipped_entries"] = json::array();
-  for (const auto& [dn, reason] : doc.run.skipped_entries) {
-    run["skipped_entries"].push_back({{"dn", dn}, {"reason", reason}});
-  }
-  run["counts"] = json::object();
-  for (const auto& [rule, n] : doc.run.counts) run["counts"][rule] = n;
-  run["hash_material"] = HashMaterialToJson(doc.run.hash_material);
+Status WriteFindingsJson(const FindingsDocument& doc, OutputBuffer* out) {
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("accounts");
+  w.BeginArray();
+  for (const AccountSummary& a : doc.accounts) WriteSummary(a, w);
+  w.EndArray();
+  w.Key("findings");
+  w.BeginArray();
+  for (const Finding& f : doc.findings) WriteFinding(f, w);
+  w.EndArray();
+  w.StringField("format", kFormat);
+  w.Key("run");
+  WriteRun(doc.run, w);
+  w.IntField("version", kVersion);
+  w.EndObject();
+  return w.Finish();
+}
 
-  json out{{"format", kFormat}, {"version", kVersion}, {"run", run}};
-  out["accounts"] = json::array();
-  for (const auto& a : doc.accounts) out["accounts"].push_back(SummaryToJson(a));
-  out["findings"] = json::array();
-  for (const auto& f : doc.findings) out["findings"].push_back(FindingToJson(f));
-  // replace: a directory value that is not UTF-8 becomes U+FFFD instead of an exception.
-  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+std::string FindingsToJson(const FindingsDocument& doc) {
+  std::string text;
+  OutputBuffer out(&text);
+  (void)WriteFindingsJson(doc, &out);  // a string sink cannot fail
+  return text;
 }
 
 Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::string& origin) {

@@ -41,6 +41,8 @@
 
 namespace credsweep {
 
+class OutputBuffer;
+
 // What the classification decided an account is (engine/audit). Protected wins over all.
 enum class AccountClass { kRegular, kPrivileged, kService, kExternal, kComputer, kProtected };
 const char* AccountClassName(AccountClass c);  // "regular", "privileged", ...
@@ -146,7 +148,13 @@ struct FindingsDocument {
   std::vector<Finding> findings;
 };
 
-// Serialises to the JSON above (pretty-printed).
+// Streams the JSON above (pretty-printed, keys sorted) into `out`, one field at a time: no
+// document tree and no whole-file string (json_writer.h), so 100 000 accounts cost the bytes
+// they write. The bytes are what nlohmann::json::dump(2) of the same document gave (pinned
+// by the golden test; engine/model/testing/findings_json_reference.h is that DOM writer,
+// kept for the tests that compare the two). Errors are the sink's (a failed file write).
+[[nodiscard]] Status WriteFindingsJson(const FindingsDocument& doc, OutputBuffer* out);
+// The same into a string (tests, fuzzing, small documents).
 std::string FindingsToJson(const FindingsDocument& doc);
 // Parses findings.json; a wrong format/version or missing field is kInvalidArgument naming it.
 Result<FindingsDocument> FindingsFromJson(const std::string& text, const std::string& origin);

@@ -9,17 +9,12 @@
 #include <map>
 
 #include "connectors/directory/directory_reader.h"
+#include "engine/base/ascii.h"
 #include "engine/base/file_util.h"
 #include "engine/base/time_util.h"
 
 namespace credsweep {
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::string JoinRules(const std::vector<std::string>& rules) {
   std::string out;
@@ -91,14 +86,14 @@ std::optional<ChangeResult> Recheck(const EnforcePlan& plan, DirectoryWriter& wr
     return skipped("another object now has this DN (" + id_attr + " " + st.object_id +
                    ", audited " + c.object_id + "): replaced since the audit");
   }
-  if (Lower(st.name) != Lower(c.account)) {
+  if (AsciiLower(st.name) != AsciiLower(c.account)) {
     return skipped("renamed since the audit (now \"" + st.name + "\")");
   }
   // Protection is decided again now: a rename or a config change since the audit counts.
   const bool protected_rid = st.rid && (*st.rid == 500 || *st.rid == 502);
   const bool protected_name =
       std::any_of(plan.protected_names.begin(), plan.protected_names.end(),
-                  [&](const std::string& n) { return Lower(n) == Lower(st.name); });
+                  [&](const std::string& n) { return AsciiLower(n) == AsciiLower(st.name); });
   if (protected_rid || protected_name) return skipped("protected account: never changed by credsweep");
   if (!st.uac) {
     return skipped("userAccountControl cannot be read: not forced (never assumed to be 0)");
@@ -164,8 +159,8 @@ Result<EnforcePlan> PlanEnforcement(const RemediationConfig& cfg, DirectoryFlavo
   std::map<std::string, const AccountSummary*> by_dn;
   std::map<std::string, const AccountSummary*> by_name;
   for (const auto& a : doc.accounts) {
-    by_dn[Lower(a.dn)] = &a;
-    by_name[Lower(a.account)] = &a;
+    by_dn[AsciiLower(a.dn)] = &a;
+    by_name[AsciiLower(a.account)] = &a;
   }
 
   // Accounts in first-finding order, each with its rules in force_rules order.
@@ -179,7 +174,7 @@ Result<EnforcePlan> PlanEnforcement(const RemediationConfig& cfg, DirectoryFlavo
         cfg.force_rules.end()) {
       continue;
     }
-    const std::string key = Lower(f.dn.empty() ? f.account : f.dn);
+    const std::string key = AsciiLower(f.dn.empty() ? f.account : f.dn);
     auto [it, inserted] = hits.try_emplace(key, &f, std::vector<std::string>{});
     if (inserted) order.push_back(key);
     if (std::find(it->second.second.begin(), it->second.second.end(), f.rule) ==
@@ -203,9 +198,9 @@ Result<EnforcePlan> PlanEnforcement(const RemediationConfig& cfg, DirectoryFlavo
     fallback.enabled = f->enabled;
     fallback.account_class = f->account_class;
     const AccountSummary* a = nullptr;
-    if (auto it = by_dn.find(Lower(f->dn)); !f->dn.empty() && it != by_dn.end()) a = it->second;
+    if (auto it = by_dn.find(AsciiLower(f->dn)); !f->dn.empty() && it != by_dn.end()) a = it->second;
     if (a == nullptr) {
-      if (auto it = by_name.find(Lower(f->account)); it != by_name.end()) a = it->second;
+      if (auto it = by_name.find(AsciiLower(f->account)); it != by_name.end()) a = it->second;
     }
     if (a == nullptr) a = &fallback;
     const std::string dn = a->dn.empty() ? f->dn : a->dn;
