@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end corpus benchmark: generate a HIBP NTLM file, time its import, then answer the same
-# query set three ways in one run and print the ratios.
+# query set four ways in one run and print the ratios.
 #
 #   bash bench/e2e_compare.sh [N_LINES] [WORKDIR]
 #     N_LINES   default 100000000 (the issue's 100 M; ~3.6 GB of text, ~1.9 GB of store)
@@ -11,13 +11,15 @@
 #        absent), LOOK_QUERIES (default = QUERIES; look(1) starts one process per query, so a
 #        smaller sample keeps the run short; its time is scaled to QUERIES)
 #
-# The three ways, all over the same QUERIES hashes:
+# The ways, all over the same QUERIES hashes:
 #   1. credsweep: `credsweep corpus check --store` (whole process: open + filter + MultiGet),
 #      and in-process CorpusStore::LookupBatch (from index_get_bench).
 #   2. look(1): binary search over the sorted text, one `look HASH FILE` per query — what
 #      DSInternals does in-process; process start-up is part of look's cost here, which is why
 #      the in-process RocksDB figure is printed too.
-#   3. RocksDB alone: the same index opened by index_get_bench (bench/index_get_bench.cc), one
+#   3. merge join: the sorted queries joined with the sorted text in one pass (join(1)) — the
+#      batch approach of tools that keep the corpus as a sorted file.
+#   4. RocksDB alone: the same index opened by index_get_bench (bench/index_get_bench.cc), one
 #      DB::Get per query, no Bloom filter in front.
 # Then: `check-password` per call (CP_CALLS processes, default 30, a leaked and a fresh password
 # alternately: median and max wall time, max peak RSS) and `corpus verify` (the full check).
@@ -87,16 +89,34 @@ for i in $(seq 1 "${CP_CALLS:-30}"); do
   printf '%s' "$pw" | /usr/bin/time -f '%e %M %U %S' -a -o "$work/cp.times" \
     "$bin" check-password --store "$store" >/dev/null 2>&1 || true
 done
-grep '^[0-9]' "$work/cp.times" | sort -n | awk '{ t[NR] = $1; if ($2 > m) m = $2; c += $3 + $4 } END {
-  printf "check-password: wall median %.0f ms, max %.0f ms; CPU (user+sys) mean %.0f ms; max peak RSS %.1f MiB over %d calls\n",
-    1000 * t[int((NR + 1) / 2)], 1000 * t[NR], 1000 * c / NR, m / 1024, NR }'
+read -r cp_median_ms cp_max_ms cp_cpu_ms cp_rss_mib cp_n < <(grep '^[0-9]' "$work/cp.times" | sort -n |
+  awk '{ t[NR] = $1; if ($2 > m) m = $2; c += $3 + $4 } END {
+    printf "%.0f %.0f %.0f %.1f %d\n", 1000 * t[int((NR + 1) / 2)], 1000 * t[NR], 1000 * c / NR, m / 1024, NR }')
+echo "check-password: wall median $cp_median_ms ms, max $cp_max_ms ms; CPU (user+sys) mean $cp_cpu_ms ms; max peak RSS $cp_rss_mib MiB over $cp_n calls"
 printf 'baseline, the same binary printing --help: '
 /usr/bin/time -f '%e s wall, %U+%S s CPU, peak RSS %M KiB' "$bin" --help >/dev/null
 
 echo "== corpus verify (the full check)"
 /usr/bin/time -f 'verify: %e s wall, peak RSS %M KiB' "$bin" corpus verify --store "$store"
 
+# Every figure next to issue 11's goal (t_check is empty in PIPE mode: no query set).
+goals() {
+  echo "== figures against the goals (issue 11; machine load: $(cut -d' ' -f1-3 /proc/loadavg))"
+  printf '%-46s %-22s %s\n' "figure" "measured" "goal"
+  printf '%-46s %-22s %s\n' "store on disk, bytes/key (index / whole store)" \
+    "$(calc "$index_bytes / $n" | xargs printf '%.1f') / $(calc "$store_mb * 1000000 / $n" | xargs printf '%.1f')" "<= 19"
+  printf '%-46s %-22s %s\n' "import, M keys/s" "$(calc "$n / $elapsed / 1000000" | xargs printf '%.2f')" ">= 6"
+  printf '%-46s %-22s %s\n' "import, MB/s of text" "$(calc "$bytes / $elapsed / 1000000" | xargs printf '%.0f')" ">= 220"
+  printf '%-46s %-22s %s\n' "import, peak RSS MiB" "$(calc "$rss_kb / 1024" | xargs printf '%.0f')" "bounded"
+  printf '%-46s %-22s %s\n' "check-password per call, wall median / CPU ms" "$cp_median_ms / $cp_cpu_ms" "<= 20"
+  printf '%-46s %-22s %s\n' "check-password peak RSS MiB" "$cp_rss_mib" "<= 32"
+  if [ -n "${t_check:-}" ]; then
+    printf '%-46s %-22s %s\n' "corpus check, $nq queries, whole process, s" "$(printf '%.3f' "$t_check")" "<= 0.25"
+  fi
+}
+
 if [ "${PIPE:-0}" = 1 ]; then
+  goals
   echo "work dir: $work (delete when done)"
   exit 0
 fi
@@ -128,7 +148,14 @@ t_look=$(calc "$t_look_sample * $nq / $look_queries")
 printf 'look: %.3f s for %d queries (%d found) -> %.3f s scaled to %d\n' \
   "$t_look_sample" "$look_queries" "$hits_look" "$t_look" "$nq"
 
-echo "== 3. in process: credsweep LookupBatch vs RocksDB Get per key"
+echo "== 3. merge join: the sorted queries against the sorted text in one pass (join(1))"
+LC_ALL=C sort -u "$work/queries.txt" >"$work/queries.sorted"
+t0=$(now)
+hits_join=$(LC_ALL=C join -t: "$work/queries.sorted" "$hibp" | wc -l)
+t_join=$(secs "$t0" "$(now)")
+printf 'merge join: %.3f s for %d queries (%d found)\n' "$t_join" "$nq" "$hits_join"
+
+echo "== 4. in process: credsweep LookupBatch vs RocksDB Get per key"
 "$helper" "$store" "$work/queries.txt" | tee "$work/helper.out"
 t_batch=$(grep '^credsweep-store' "$work/helper.out" | sed 's/.*lookups \([0-9.]*\) s.*/\1/')
 t_get=$(grep '^rocksdb-get' "$work/helper.out" | sed 's/.*lookups \([0-9.]*\) s.*/\1/')
@@ -139,4 +166,6 @@ echo "== summary"
 printf 'look(1) / credsweep check (whole processes):   %8.1fx\n' "$(calc "$t_look / $t_check")"
 printf 'RocksDB Get / credsweep LookupBatch (in-proc): %8.1fx\n' "$(calc "$t_get / $t_batch")"
 printf 'look(1) / credsweep LookupBatch (in-proc):     %8.1fx\n' "$(calc "$t_look / $t_batch")"
+printf 'merge join / credsweep check (whole processes): %7.1fx\n' "$(calc "$t_join / $t_check")"
+goals
 echo "work dir: $work (delete when done)"

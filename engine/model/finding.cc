@@ -101,7 +101,7 @@ void WriteRun(const RunInfo& run, JsonWriter& w) {
   w.UintField("accounts_without_hash", run.accounts_without_hash);
   w.Key("corpus_sources");
   w.BeginArray();
-  for (const CorpusSourceRef& s : run.corpus_sources) {
+  for (const CorpusSource& s : run.corpus_sources) {
     w.BeginObject();
     w.StringField("imported_at", s.imported_at);
     w.UintField("lines", s.lines);
