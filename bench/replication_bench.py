@@ -11,8 +11,8 @@ build/replication_bench (connectors/replication) and by a whole `credsweep audit
       REPEATS     default 3 (the best run is reported)
     env: CREDSWEEP_BUILD_DIR (default build)
 
-Prints, for each tool: wall time, accounts/s and peak RSS of that process alone (os.wait4 on
-the child, so the Python driver's own memory is not counted). Never prints a hash.
+Prints, for each tool: wall time, accounts/s, peak RSS and CPU time of that process alone
+(GNU time; see measured()). Never prints a hash.
 """
 import os
 import subprocess
@@ -35,20 +35,19 @@ for exe in (bench, credsweep):
 REPL_PASSWORD = "Bench-Repl-Account-1"  # fixture secret
 
 
-def measured(args, env=None, stdout=subprocess.DEVNULL):
-    """(wall seconds, peak RSS MiB) of ARGS as one child process; exits on failure."""
-    with tempfile.TemporaryFile() as errf:  # a file, not a pipe: wait4 cannot deadlock
-        t = time.time()
-        p = subprocess.Popen(args, env=env, stdout=stdout, stderr=errf)
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.time() - t
-        errf.seek(0)
-        err = errf.read().decode(errors="replace")
-    code = os.waitstatus_to_exitcode(status)
-    p.returncode = code  # reaped by wait4: Popen must not wait again
-    if code != 0:
-        sys.exit("%s failed (%d): %s" % (os.path.basename(args[0]), code, err[-2000:]))
-    return wall, ru.ru_maxrss / 1024.0
+def measured(args, env=None):
+    """(wall s, peak RSS MiB, CPU s) of ARGS, by GNU time: ru_maxrss survives fork+exec, so a
+    child of this driver (which holds the whole ldb transaction) would report the driver's
+    size; /usr/bin/time's own child starts from a small image. Exits on failure."""
+    with tempfile.NamedTemporaryFile("r") as out, tempfile.TemporaryFile() as errf:
+        r = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", "-o", out.name, *args],
+                           env=env, stdout=subprocess.DEVNULL, stderr=errf)
+        if r.returncode != 0:
+            errf.seek(0)
+            sys.exit("%s failed (%d): %s" % (os.path.basename(args[0]), r.returncode,
+                                             errf.read().decode(errors="replace")[-2000:]))
+        wall, kib, user, system = out.read().split()[-4:]
+    return float(wall), int(kib) / 1024.0, float(user) + float(system)
 
 
 def write_private(path, text):
@@ -105,17 +104,13 @@ source = "replication"
 [run]
 state_dir = "{os.path.join(tmp, 'state')}"
 """)
-    best = None
-    for _ in range(int(repeats)):
-        wall, rss = measured([credsweep, "audit", "--config", cfg, "--out", os.path.join(tmp, "out")])
-        best = (wall, rss) if best is None or wall < best[0] else best
+    best = min(measured([credsweep, "audit", "--config", cfg, "--out", os.path.join(tmp, "out")])
+               for _ in range(int(repeats)))
     print("credsweep audit (LDAP + replication + audit), best of %s: %.2f s, %.0f accounts/s, "
-          "peak RSS %.1f MiB" % (repeats, best[0], n / best[0], best[1]), flush=True)
+          "peak RSS %.1f MiB, CPU %.2f s" % (repeats, best[0], n / best[0], best[1], best[2]),
+          flush=True)
 
     # 3. pdbedit reading the same DC's sam.ldb directly (no network, no decryption).
-    best = None
-    for _ in range(int(repeats)):
-        wall, rss = measured(["pdbedit", "-L", "-w", "-s", dc.smb_conf])
-        best = (wall, rss) if best is None or wall < best[0] else best
+    best = min(measured(["pdbedit", "-L", "-w", "-s", dc.smb_conf]) for _ in range(int(repeats)))
     print("for comparison, pdbedit -L -w on the DC itself, best of %s: %.2f s, %.0f accounts/s, "
-          "peak RSS %.1f MiB" % (repeats, best[0], n / best[0], best[1]))
+          "peak RSS %.1f MiB, CPU %.2f s" % (repeats, best[0], n / best[0], best[1], best[2]))
