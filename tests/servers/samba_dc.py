@@ -129,11 +129,8 @@ class SambaDC:
     base_dn = BASE_DN
     admin_password = ADMIN_PASSWORD
 
-    def __init__(self, services="ldap", extra_conf=()):
-        """extra_conf: further "name = value" lines for [global] (e.g. to weaken NTLMSSP for a
-        test of the client's refusal)."""
+    def __init__(self, services="ldap"):
         self.services = services
-        self.extra_conf = list(extra_conf)
         self.proc = None
         self.dir = None
         self.ip = None
