@@ -5,8 +5,8 @@
 // the config file). Prints a short summary to stdout: accounts checked, hash join figures and
 // the findings per rule (waived findings not counted). Never prints a hash or a password.
 // `--changed` (replication only) fetches just the accounts whose secrets changed since the last
-// full audit and writes to DIR/changed-<UTC date> unless --out is given, so the monthly
-// findings stay as they are.
+// full audit, reports on those accounts only (findings.json run.scope "delta") and writes to
+// DIR/changed-<UTC date> unless --out is given, so the monthly findings stay as they are.
 // Exit: 0 the audit completed (findings or not), 2 usage/config error, 3 runtime error (store,
 // directory, hash dump, I/O) with a message naming which and where.
 #include <cstdio>
@@ -32,8 +32,8 @@ struct AuditArgs {
 int RunAuditCommand(const AuditArgs& args) {
   Result<Config> cfg = LoadCommandConfig(args.config);
   if (!cfg.ok()) return ReportError(cfg.status());
-  std::string out = args.out.empty() ? DefaultAuditOutDir(*cfg, NowUnix()) : args.out;
-  if (args.changed && args.out.empty()) out += "/changed-" + FormatUtcDate(NowUnix());
+  const std::string out =
+      args.out.empty() ? DefaultAuditOutDir(*cfg, NowUnix(), args.changed) : args.out;
   AuditJobOptions opts;
   opts.changed_only = args.changed;
   Result<FindingsDocument> doc = RunAuditJob(*cfg, out, opts);
@@ -41,7 +41,12 @@ int RunAuditCommand(const AuditArgs& args) {
 
   const RunInfo& run = doc->run;
   std::cout << "credsweep audit: " << run.accounts_checked << " accounts checked in "
-            << run.directory << " (" << run.flavor << ")\n"
+            << run.directory << " (" << run.flavor << ")"
+            << (run.hash_material.changed_only
+                    ? " — a delta: only the accounts whose password changed since the last full "
+                      "audit"
+                    : "")
+            << "\n"
             << "  hash records loaded: " << run.hashes_loaded
             << ", matching no account: " << run.hashes_unmatched
             << ", accounts without a hash: " << run.accounts_without_hash << "\n"

@@ -64,8 +64,9 @@ Result<ReplicationState> LoadReplicationState(const Config& cfg) {
   Result<std::string> text = ReadFile(path);
   if (!text.ok()) {
     return Status::NotFound("no replication state in " + path +
-                            ": run a full `credsweep audit` with [hashes] source = "
-                            "\"replication\" first");
+                            ": a delta (--changed) is measured from the last full replication; "
+                            "run a full `credsweep run` or `credsweep audit` with [hashes] "
+                            "source = \"replication\" first");
   }
   json j = json::parse(*text, nullptr, false);
   ReplicationState s;
@@ -152,6 +153,7 @@ Result<ReplicatedHashes> ReplicateForAudit(const Config& cfg, bool changed_only)
   info.highwatermark = out.state.highest_usn;
   info.read_at = FormatUtcIso(started);
   info.changed_only = changed_only;
+  if (changed_only) info.since_highwatermark = req.since->highest_usn;
   info.accounts_fetched = r.accounts;
   return out;
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/audit/audit_job.h"
 #include "engine/audit/classifier.h"
@@ -91,13 +92,14 @@ struct JoinedHashes {
 
 Result<FindingsDocument> RunAudit(const Config& cfg, const DirectorySnapshot& snapshot,
                                   const HashDump& hashes, const CorpusStore* store,
-                                  int64_t now_unix) {
-  return RunAuditOnRecords(cfg, snapshot, hashes.records(), store, now_unix);
+                                  int64_t now_unix, AuditScope scope) {
+  return RunAuditOnRecords(cfg, snapshot, hashes.records(), store, now_unix, scope);
 }
 
 Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySnapshot& snapshot,
                                            std::span<const HashRecord> records,
-                                           const CorpusStore* store, int64_t now_unix) {
+                                           const CorpusStore* store, int64_t now_unix,
+                                           AuditScope scope) {
   CS_RETURN_IF_ERROR(ValidateRuleIds(cfg));
   const bool leak_rule_on = !IsDisabled(cfg, "leaked-password");
   if (leak_rule_on && store == nullptr) {
@@ -337,6 +339,17 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     rule.run(rule, facts, &doc.findings);
   }
   ApplyExceptions(cfg.exceptions, now_unix, &doc.findings);
+  // A delta reports on the accounts whose password came back, nothing else. The rules still
+  // ran over the whole snapshot (owners, linked daily accounts and groups need it).
+  const bool delta = scope == AuditScope::kDelta;
+  if (delta) {
+    std::unordered_set<std::string> in_scope;
+    for (size_t i = 0; i < n; ++i) {
+      if (facts.accounts[i].has_hash) in_scope.insert(snapshot.accounts[i].dn);
+    }
+    std::erase_if(doc.findings, [&](const Finding& f) { return !in_scope.contains(f.dn); });
+    without_hash = 0;
+  }
 
   // Order (audit_job.h) on precomputed keys: comparing Findings directly would re-lower-case
   // names and rescan the rule list on every comparison.
@@ -384,7 +397,7 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   }
 
   RunInfo& run = doc.run;
-  run.id = "audit-" + FormatUtcIso(now_unix);
+  run.id = (delta ? "delta-" : "audit-") + FormatUtcIso(now_unix);
   run.started_at = FormatUtcIso(now_unix);
   run.finished_at = run.started_at;
   run.directory = snapshot.source;
@@ -393,7 +406,7 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   if (store != nullptr) {
     run.corpus_sources = store->info().sources;
   }
-  run.accounts_checked = n;
+  run.accounts_checked = delta ? with_hash.size() : n;
   run.hashes_loaded = records.size();
   run.hashes_unmatched = unmatched;
   run.accounts_without_hash = without_hash;
@@ -409,6 +422,7 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   for (size_t i = 0; i < n; ++i) {
     const AccountFacts& f = facts.accounts[i];
     const Account& a = snapshot.accounts[i];
+    if (delta && !f.has_hash) continue;
     AccountSummary s;
     s.account = a.name;
     s.dn = a.dn;

@@ -26,10 +26,12 @@ Status WriteStreamed(const std::string& path, const FindingsDocument& doc,
 
 }  // namespace
 
-std::string DefaultAuditOutDir(const Config& cfg, int64_t now_unix) {
-  if (!cfg.run.out_dir.empty()) return cfg.run.out_dir;
+std::string DefaultAuditOutDir(const Config& cfg, int64_t now_unix, bool changed_only) {
   const std::string state = cfg.run.state_dir.empty() ? "./credsweep-state" : cfg.run.state_dir;
-  return state + "/reports/" + FormatUtcDate(now_unix).substr(0, 7);
+  const std::string date = FormatUtcDate(now_unix);
+  const std::string base = cfg.run.out_dir.empty() ? state + "/reports/" + date.substr(0, 7)
+                                                   : cfg.run.out_dir;
+  return changed_only ? base + "/changed-" + date : base;
 }
 
 Status CheckHashCoverage(const HashMaterialInfo& m) {
@@ -134,7 +136,9 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
   if (!snapshot.ok()) return snapshot.status().WithContext("reading directory " + cfg.directory.url);
 
   // 4. The pure audit.
-  CS_ASSIGN_OR_RETURN(FindingsDocument doc, RunAudit(cfg, *snapshot, hashes, store.get(), started));
+  CS_ASSIGN_OR_RETURN(FindingsDocument doc,
+                      RunAudit(cfg, *snapshot, hashes, store.get(), started,
+                               opts.changed_only ? AuditScope::kDelta : AuditScope::kFull));
   doc.run.finished_at = FormatUtcIso(NowUnix());
   material.accounts_expected = doc.run.hash_material.accounts_expected;
   material.accounts_covered = doc.run.hash_material.accounts_covered;

@@ -51,26 +51,42 @@
 
 namespace credsweep {
 
+// Which accounts an audit reports on.
+//   kFull   every account of the snapshot (the monthly evidence).
+//   kDelta  `--changed`: only the accounts a current hash was joined to — with a replication
+//           delta, the accounts whose password changed since the last full run. Every rule
+//           still runs over the whole snapshot (owners, groups and linked daily accounts need
+//           it), then `accounts` and `findings` keep only those accounts and accounts_checked
+//           counts them. Shared-password groups are formed within the delta's hashes only: a
+//           changed account that now shares an unchanged account's password shows at the
+//           next full run.
+enum class AuditScope { kFull, kDelta };
+
 // Pure audit over a loaded dump. See above.
 [[nodiscard]] Result<FindingsDocument> RunAudit(const Config& cfg,
                                                 const DirectorySnapshot& snapshot,
                                                 const HashDump& hashes, const CorpusStore* store,
-                                                int64_t now_unix);
+                                                int64_t now_unix,
+                                                AuditScope scope = AuditScope::kFull);
 // The same over plain records (the records' hash pointers must stay valid for the call).
 [[nodiscard]] Result<FindingsDocument> RunAuditOnRecords(const Config& cfg,
                                                          const DirectorySnapshot& snapshot,
                                                          std::span<const HashRecord> records,
                                                          const CorpusStore* store,
-                                                         int64_t now_unix);
+                                                         int64_t now_unix,
+                                                         AuditScope scope = AuditScope::kFull);
 
 // The default output directory when --out is not given: [run] out_dir if set, else
-// [run] state_dir + "/reports/<YYYY-MM>" (UTC month of now_unix).
-std::string DefaultAuditOutDir(const Config& cfg, int64_t now_unix);
+// [run] state_dir + "/reports/<YYYY-MM>" (UTC month of now_unix); a delta (changed_only) goes
+// to "<that>/changed-<YYYY-MM-DD>" so the month's full findings and report stay as they are.
+std::string DefaultAuditOutDir(const Config& cfg, int64_t now_unix, bool changed_only = false);
 
 struct AuditJobOptions {
   // `--changed`: with [hashes] source = "replication", fetch only the accounts whose secrets
   // changed since the last full run (replication state in the state directory) and check
-  // those; coverage is then not enforced (it covers the delta by design).
+  // those (AuditScope::kDelta); coverage is then not enforced (it covers the delta by design)
+  // and the replication state is left as the full run wrote it. Without a stored state:
+  // kFailedPrecondition "run a full audit first" — a delta never silently becomes a full run.
   bool changed_only = false;
 };
 

@@ -252,6 +252,39 @@ TEST(ClassifierTest, BadPatternIsAConfigErrorWithFileLine) {
 
 // ---------------------------------------------------------------- hash rules
 
+// `--changed`: a replication delta carries only the changed accounts' hashes. The audit then
+// reports on those accounts alone — every rule, but nobody else's findings, and nobody else
+// counted as checked.
+TEST(AuditTest, ADeltaReportsOnlyTheAccountsWhosePasswordCameBack) {
+  World w;
+  w.User("alice");  // unchanged: no hash in the delta, password never expires
+  w.snap.accounts.back().uac |= kUacDontExpirePassword;
+  w.User("erin");   // changed to a leaked password, and her password never expires either
+  w.snap.accounts.back().uac |= kUacDontExpirePassword;
+  w.Password("erin", "Summer2024!");
+  w.User("frank");  // unchanged
+  FakeStore store;
+  store.Add("Summer2024!", 120);
+  const Config cfg = BaseConfig();
+
+  auto delta = RunAuditOnRecords(cfg, w.snap, w.records, &store, kNow, AuditScope::kDelta);
+  ASSERT_TRUE(delta.ok()) << delta.status().ToString();
+  EXPECT_EQ(delta->run.accounts_checked, 1u);
+  EXPECT_EQ(delta->run.accounts_without_hash, 0u);
+  EXPECT_THAT(delta->run.id, ::testing::StartsWith("delta-"));
+  ASSERT_EQ(delta->accounts.size(), 1u);
+  EXPECT_EQ(delta->accounts[0].account, "erin");
+  EXPECT_EQ(Accounts(*delta, "leaked-password"), std::set<std::string>{"erin"});
+  EXPECT_EQ(Accounts(*delta, "password-never-expires"), std::set<std::string>{"erin"});
+  EXPECT_EQ(Count(*delta, "password-never-expires"), 1u);
+
+  // The same records as a full audit: everyone is checked, alice's finding is back.
+  auto full = RunAuditOnRecords(cfg, w.snap, w.records, &store, kNow);
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(full->run.accounts_checked, 3u);
+  EXPECT_EQ(Accounts(*full, "password-never-expires"), (std::set<std::string>{"alice", "erin"}));
+}
+
 TEST(AuditTest, LeakedEmptyLmAndHistoryUseOneBatch) {
   World w;
   w.User("alice");

@@ -14,14 +14,14 @@
 // {
 //   "format": "credsweep-findings", "version": 2,   (1 is still read: see prevalence below)
 //   "run": { "id", "started_at", "finished_at" (UTC ISO-8601 "2026-11-22T13:20:00Z"),
-//            "directory", "flavor" ("ad"|"openldap"), "store",
+//            "scope" ("full"|"delta": RunScope), "directory", "flavor" ("ad"|"openldap"), "store",
 //            "corpus_sources": [ {"name","version","lines","imported_at"} ],
 //            "accounts_checked", "hashes_loaded", "hashes_unmatched", "accounts_without_hash",
 //            "skipped_entries": [ {"dn","reason"} ],
 //            "hash_material": { "source" ("file"|"replication"|"directory"), "origin",
 //                               "accounts_expected", "accounts_covered", "min_coverage",
 //                               "dc", "naming_context", "highwatermark", "read_at",
-//                               "changed_only", "accounts_fetched" },
+//                               "changed_only", "accounts_fetched", "since_highwatermark" },
 //            "counts": { "<rule>": n } },
 //   "accounts": [ AccountSummary... ],   // every account audited, findings or not; each with
 //                                        // "object_id" and "pwd_last_set" (null when none)
@@ -115,7 +115,16 @@ struct HashMaterialInfo {
   std::string read_at;
   bool changed_only = false;
   uint64_t accounts_fetched = 0;
+  // --changed only: the high-water mark of the full run the delta is measured from.
+  uint64_t since_highwatermark = 0;
 };
+
+// What a run covered: "full" — every account of the directory, the monthly evidence — or
+// "delta" — `audit --changed` / `run --changed`: only the accounts whose password the DC
+// replicated since the last full run (changed_only). Derived from changed_only, never stored
+// apart from it; written as "scope" in findings.json `run` and in the run record, and shown in
+// the report, so a delta is never mistaken for the monthly check.
+const char* RunScope(const HashMaterialInfo& h);
 
 struct RunInfo {
   std::string id;

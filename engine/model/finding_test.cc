@@ -222,6 +222,7 @@ TEST(FindingsJsonTest, GoldenBytes) {
     "hashes_loaded": 2,
     "hashes_unmatched": 0,
     "id": "audit-2026-11-01T02:30:00Z",
+    "scope": "full",
     "skipped_entries": [
       {
         "dn": "CN=odd,DC=kommune,DC=example",

@@ -153,8 +153,14 @@ Result<EnforcePlan> PlanEnforcement(const RemediationConfig& cfg, DirectoryFlavo
   plan.accounts_audited =
       doc.run.accounts_checked > 0 ? doc.run.accounts_checked : doc.accounts.size();
   for (const auto& a : doc.accounts) plan.accounts_eligible += SkipReason(a) ? 0 : 1;
+  // A delta (`run --changed`) lists only the accounts whose password changed; a mass change is
+  // still one measured against the domain's enabled user accounts, as in the full run.
+  const HashMaterialInfo& material = doc.run.hash_material;
+  const uint64_t cap_base = material.changed_only
+                                ? std::max(plan.accounts_eligible, material.accounts_expected)
+                                : plan.accounts_eligible;
   plan.cap = cfg.max_forced_changes ? *cfg.max_forced_changes
-                                    : std::max<uint64_t>(1, plan.accounts_eligible / 10);
+                                    : std::max<uint64_t>(1, cap_base / 10);
 
   std::map<std::string, const AccountSummary*> by_dn;
   std::map<std::string, const AccountSummary*> by_name;

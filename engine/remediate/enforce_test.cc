@@ -236,6 +236,23 @@ TEST_F(EnforceTest, DefaultCapIsTenPercentOfEligibleAccountsAtLeastOne) {
   EXPECT_TRUE(plan->cap_exceeded);
 }
 
+TEST_F(EnforceTest, ADeltaIsCappedAgainstTheDomainNotAgainstTheChangedAccounts) {
+  // `run --changed`: three users changed to leaked passwords since the monthly run. The delta
+  // lists only them; 3 of a 100-account domain is no mass change.
+  for (const char* n : {"a", "b", "c"}) Add(Acct(n, AccountClass::kRegular));
+  doc_.run.hash_material.changed_only = true;
+  doc_.run.hash_material.accounts_expected = 100;
+  auto plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kActiveDirectory, doc_);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->cap, 10u);
+  EXPECT_FALSE(plan->cap_exceeded);
+  EXPECT_EQ(plan->changes.size(), 3u);
+  // The same three as a full run of three accounts would be held to the minimum cap of 1.
+  doc_.run.hash_material.changed_only = false;
+  plan = PlanEnforcement(config_.remediation, DirectoryFlavor::kActiveDirectory, doc_);
+  EXPECT_TRUE(plan->cap_exceeded);
+}
+
 TEST_F(EnforceTest, MassChangeIsRefusedBeforeConnectingUnlessAllowed) {
   Pad(15);  // 18 audited -> cap 1
   Add(Acct("a", AccountClass::kRegular));

@@ -66,10 +66,10 @@ std::string RulesCell(const std::vector<const Finding*>* fs) {
 }
 
 // The trend chart: active findings and leaked-password findings per run, oldest left.
-std::string TrendSvg(const std::vector<RunRecord>& runs_in) {
-  std::vector<const RunRecord*> runs;
+std::string TrendSvg(const std::vector<const RunRecord*>& runs_in) {
   const size_t first = runs_in.size() > 24 ? runs_in.size() - 24 : 0;
-  for (size_t i = first; i < runs_in.size(); ++i) runs.push_back(&runs_in[i]);
+  const std::vector<const RunRecord*> runs(runs_in.begin() + static_cast<std::ptrdiff_t>(first),
+                                           runs_in.end());
   if (runs.empty()) return "<p class=\"muted\">No run history yet.</p>";
   const int w = 760, h = 260, left = 56, right = 16, top = 16, bottom = 56;
   uint64_t max_v = 1;
@@ -149,6 +149,7 @@ border-bottom:1px solid var(--line)}h3{font-size:15px;margin:18px 0 6px}
 .mode{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;font-size:12px;
 margin-left:8px;vertical-align:middle}
 .mode-dry{background:#fff3bf;color:#7a5b00}.mode-apply{background:#d3f9d8;color:#1b5e20}
+.mode-delta{background:#e7d9ff;color:#4a1d96}
 .cards{display:grid;grid-template-columns:repeat(5,1fr);gap:12px;margin:18px 0}
 .card{background:var(--soft);border-radius:8px;padding:12px 14px}
 .card .v{font-size:26px;font-weight:700}.card .k{color:var(--muted);font-size:12px;
@@ -219,11 +220,16 @@ std::string Head(const ReportModel& m) {
 std::string Header(const ReportModel& m) {
   const RunInfo& audit = m.in->findings.run;
   return std::string("<header><h1>Credential hygiene report") +
+         (m.delta ? "<span class=\"mode mode-delta\">delta — changed accounts only</span>" : "") +
          (m.in->run.apply ? "<span class=\"mode mode-apply\">changes applied</span>"
                           : "<span class=\"mode mode-dry\">dry run — nothing changed</span>") +
          "</h1><div class=\"sub\">Directory <b>" + E(audit.directory) + "</b> · run " +
          E(m.in->run.id) + " · started " + E(m.started_at) + " (UTC) · " +
-         Num(audit.accounts_checked) + " accounts checked</div></header>\n";
+         Num(audit.accounts_checked) +
+         (m.delta ? " accounts checked: only those whose password changed since the last full "
+                    "run. This is not the monthly check of every account."
+                  : " accounts checked") +
+         "</div></header>\n";
 }
 
 std::string Summary(const ReportModel& m) {
@@ -388,12 +394,13 @@ std::string Actions(const ReportModel& m) {
 }
 
 std::string Trend(const ReportModel& m) {
-  const std::vector<RunRecord>& history = m.in->history;
+  const std::vector<const RunRecord*>& history = m.full_runs;
   std::string h = "<section id=\"trend\"><h2>Month over month</h2>" + TrendSvg(history);
   h += "<table><thead><tr><th>Run (UTC)</th><th>Mode</th><th class=\"n\">accounts</th>"
        "<th class=\"n\">open findings</th><th class=\"n\">leaked</th><th class=\"n\">forced</th>"
        "<th class=\"n\">notified</th><th>Corpus</th></tr></thead><tbody>";
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+  for (auto rit = history.rbegin(); rit != history.rend(); ++rit) {
+    const RunRecord* it = *rit;
     std::string corpus;
     for (const auto& s : it->corpus_sources) {
       corpus += (corpus.empty() ? "" : ", ") + E(s.name) + " " + E(s.version);
@@ -408,10 +415,16 @@ std::string Trend(const ReportModel& m) {
   // S12 asks for a check at least monthly: say plainly whether the history shows that.
   if (m.longest_gap_days) {
     const int64_t gap = *m.longest_gap_days;
-    h += "<p class=\"note\">" + Num(history.size()) + " recorded runs since " +
-         E(history.front().started_at.substr(0, 10)) + "; longest gap between runs: " +
+    h += "<p class=\"note\">" + Num(history.size()) + " recorded full runs since " +
+         E(history.front()->started_at.substr(0, 10)) + "; longest gap between full runs: " +
          Num(static_cast<uint64_t>(gap)) + " days" +
          (gap <= 31 ? " (checked at least monthly)." : " — more than a month.") + "</p>";
+  }
+  if (m.delta_runs > 0) {
+    h += "<p class=\"note\">" + Num(m.delta_runs) +
+         " delta runs (<span class=\"mono\">run --changed</span>: only accounts whose password "
+         "changed) are recorded too and left out of this trend: they do not check every "
+         "account.</p>";
   }
   return h + "</section>\n";
 }
@@ -501,6 +514,21 @@ std::string LogEvidence(const ReportModel& m) {
   return h;
 }
 
+// What the run covered: every account, or a delta and the full run it builds on.
+std::string Scope(const ReportModel& m) {
+  if (!m.delta) return "full — every account of the directory (monthly evidence)";
+  const HashMaterialInfo& h = m.in->findings.run.hash_material;
+  std::string s = "<b>delta</b> (<span class=\"mono\">--changed</span>) — only the " +
+                  Num(m.in->findings.run.accounts_checked) +
+                  " accounts whose password the DC replicated since the last full replication "
+                  "(high-water mark USN " + Num(h.since_highwatermark) +
+                  "). This is not the monthly evidence; ";
+  if (m.baseline == nullptr) return s + "no full run is recorded in this run history.";
+  return s + "the last full run is <span class=\"mono\">" + E(m.baseline->id) + "</span> (" +
+         E(m.baseline->started_at) + ", " + Num(m.baseline->accounts_checked) +
+         " accounts checked).";
+}
+
 std::string Evidence(const ReportModel& m) {
   const ReportInput& in = *m.in;
   const RunRecord& run = in.run;
@@ -513,6 +541,7 @@ std::string Evidence(const ReportModel& m) {
                                      : "dry run (nothing changed)");
   h += EvidenceRow("Directory",
                    E(audit.directory) + (audit.flavor.empty() ? "" : " (" + E(audit.flavor) + ")"));
+  h += EvidenceRow("Scope", Scope(m));
   h += EvidenceRow("Accounts checked", Num(audit.accounts_checked));
   h += EvidenceRow("Hash records loaded", Num(audit.hashes_loaded));
   h += EvidenceRow("Hash material", E(HashMaterialSentence(audit.hash_material)));
@@ -621,6 +650,7 @@ std::string RenderReportJson(const ReportInput& in) {
   j["history"] = json::array();
   for (const RunRecord& r : in.history) {
     j["history"].push_back({{"id", r.id},
+                            {"scope", RunScope(r.hash_material)},
                             {"started_at", r.started_at},
                             {"findings", r.findings},
                             {"leaked", r.CountFor("leaked-password")}});

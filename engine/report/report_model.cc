@@ -158,12 +158,12 @@ void GroupGuessable(ReportModel* m) {
                    });
 }
 
-std::optional<int64_t> LongestGapDays(const std::vector<RunRecord>& history) {
+std::optional<int64_t> LongestGapDays(const std::vector<const RunRecord*>& history) {
   if (history.size() < 2) return std::nullopt;
   int64_t worst = 0;
   for (size_t i = 1; i < history.size(); ++i) {
-    Result<int64_t> t0 = ParseUtcIso(history[i - 1].started_at);
-    Result<int64_t> t1 = ParseUtcIso(history[i].started_at);
+    Result<int64_t> t0 = ParseUtcIso(history[i - 1]->started_at);
+    Result<int64_t> t1 = ParseUtcIso(history[i]->started_at);
     if (t0.ok() && t1.ok()) worst = std::max(worst, (*t1 - *t0) / 86400);
   }
   return worst;
@@ -189,7 +189,19 @@ ReportModel BuildReportModel(const ReportInput& in) {
     if (HasLabel(a, AccountClass::kPrivileged)) m.privileged.push_back(&a);
     if (HasLabel(a, AccountClass::kExternal)) m.external.push_back(&a);
   }
-  m.longest_gap_days = LongestGapDays(in.history);
+  m.delta = in.findings.run.hash_material.changed_only;
+  for (const RunRecord& r : in.history) {
+    if (r.hash_material.changed_only) {
+      ++m.delta_runs;
+      continue;
+    }
+    m.full_runs.push_back(&r);
+    const bool audited = std::any_of(r.stages.begin(), r.stages.end(), [](const StageOutcome& s) {
+      return s.name == "audit" && s.state == "ok";
+    });
+    if (m.delta && audited && r.started_at <= m.started_at) m.baseline = &r;
+  }
+  m.longest_gap_days = LongestGapDays(m.full_runs);
   return m;
 }
 

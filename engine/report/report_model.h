@@ -93,8 +93,18 @@ struct ReportModel {
   std::vector<const AccountSummary*> privileged;  // accounts with the label
   std::vector<const AccountSummary*> external;
 
-  // Longest gap between consecutive recorded runs, in days (S12 "checked at least monthly");
-  // nullopt with fewer than two runs.
+  // The monthly evidence: recorded runs that were not deltas (`run --changed`), oldest first.
+  // The trend and the longest gap are drawn from these only — a daily delta checks the changed
+  // accounts, not the domain, so it never counts as "checked this month".
+  std::vector<const RunRecord*> full_runs;
+  uint64_t delta_runs = 0;  // recorded delta runs, shown as a count beside the trend
+  // This run is a delta: the last full run with a completed audit before it (nullptr: none
+  // recorded in this state directory).
+  bool delta = false;
+  const RunRecord* baseline = nullptr;
+
+  // Longest gap between consecutive full runs, in days (S12 "checked at least monthly");
+  // nullopt with fewer than two.
   std::optional<int64_t> longest_gap_days;
 
   // Open findings for (requirement, severity); 0 when none.

@@ -101,6 +101,7 @@ std::string RunRecordToJson(const RunRecord& r) {
          {"directory", r.directory},
          {"store", r.store},
          {"report_dir", r.report_dir},
+         {"scope", RunScope(r.hash_material)},
          {"accounts_checked", r.accounts_checked},
          {"hash_material", HashMaterialToJson(r.hash_material)},
          {"findings", r.findings},
@@ -151,6 +152,7 @@ Result<RunRecord> RunRecordFromJson(const std::string& text, const std::string& 
   GetOpt(j, "report_dir", &r.report_dir);
   GetOpt(j, "accounts_checked", &r.accounts_checked);
   if (j.contains("hash_material")) r.hash_material = HashMaterialFromJson(j["hash_material"]);
+  if (j.value("scope", std::string()) == "delta") r.hash_material.changed_only = true;
   GetOpt(j, "findings", &r.findings);
   GetOpt(j, "waived", &r.waived);
   GetOpt(j, "log_head_hash", &r.log_head_hash);

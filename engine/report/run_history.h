@@ -9,7 +9,8 @@
 //
 // {
 //   "format": "credsweep-run", "version": 1,
-//   "id", "started_at", "finished_at" (UTC ISO-8601), "apply" (bool), "directory", "store",
+//   "id", "started_at", "finished_at" (UTC ISO-8601), "apply" (bool),
+//   "scope" ("full" | "delta": a `run --changed`, finding.h RunScope), "directory", "store",
 //   "report_dir", "corpus_sources": [ {"name","version","lines","imported_at"} ],
 //   "accounts_checked", "hash_material" (as findings.json run.hash_material: source, DC,
 //   naming context, high-water mark, coverage), "findings" (active, i.e. not waived), "waived",

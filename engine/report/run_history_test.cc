@@ -95,6 +95,7 @@ TEST(RunHistoryTest, GoldenRecordBytes) {
   "log_entries": 5,
   "log_head_hash": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
   "report_dir": "/var/lib/credsweep/reports/2026-11",
+  "scope": "full",
   "severity": {
     "critical": 2,
     "low": 3

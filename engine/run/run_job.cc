@@ -52,7 +52,7 @@ Result<RunJobResult> RunMonthlyJob(const Config& cfg_in, const RunJobOptions& op
   RunJobResult result;
   result.stale_lock_pid = lock.stale_pid();
   const int64_t started = now();
-  result.out_dir = AuditOutDir(cfg, started);
+  result.out_dir = AuditOutDir(cfg, started, options.changed_only);
   RunRecord& rec = result.record;
   rec.apply = apply;
   rec.report_dir = result.out_dir;
@@ -64,9 +64,10 @@ Result<RunJobResult> RunMonthlyJob(const Config& cfg_in, const RunJobOptions& op
 
   // 1. Audit. Without findings there is nothing to enforce or report; the history still
   // records the attempt so a missed month is visible.
-  Result<FindingsDocument> audited = stages.audit(cfg, result.out_dir);
+  Result<FindingsDocument> audited = stages.audit(cfg, result.out_dir, options.changed_only);
   if (!audited.ok()) {
     rec.id = FallbackRunId(started);
+    rec.hash_material.changed_only = options.changed_only;  // a failed delta is still a delta
     rec.started_at = FormatUtcIso(started);
     rec.finished_at = FormatUtcIso(now());
     rec.directory = cfg.directory.url;
@@ -82,7 +83,11 @@ Result<RunJobResult> RunMonthlyJob(const Config& cfg_in, const RunJobOptions& op
   if (rec.id.empty()) rec.id = FallbackRunId(started);
   if (rec.started_at.empty()) rec.started_at = FormatUtcIso(started);
   rec.stages.push_back({"audit", "ok",
-                        std::to_string(doc.run.accounts_checked) + " accounts checked, " +
+                        std::string(doc.run.hash_material.changed_only
+                                        ? "delta: only accounts whose password changed since "
+                                          "the last full run; "
+                                        : "") +
+                            std::to_string(doc.run.accounts_checked) + " accounts checked, " +
                             std::to_string(rec.findings) + " open findings, " +
                             std::to_string(rec.waived) + " waived"});
 
@@ -160,7 +165,11 @@ std::string OneLineSummary(const RunJobResult& r) {
     if (sev == "high") high = n;
   }
   const ActionCounts& a = rec.actions;
-  std::string s = "credsweep run " + rec.id + ": " + (rec.apply ? "applied" : "dry run") + ", " +
+  std::string s = "credsweep run " + rec.id + ": " +
+                  (rec.hash_material.changed_only
+                       ? "DELTA (only accounts whose password changed since the last full run), "
+                       : "") +
+                  (rec.apply ? "applied" : "dry run") + ", " +
                   std::to_string(rec.accounts_checked) + " accounts, " +
                   std::to_string(rec.findings) + " open findings (" + std::to_string(crit) +
                   " critical, " + std::to_string(high) + " high), " +

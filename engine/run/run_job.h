@@ -26,6 +26,23 @@
 // not stop the run: the report and history say which stage failed and why, and exit_code is 1
 // (kExitFound: "a failed action"), as it is when any single action failed.
 //
+// A delta run (`run --changed`, RunJobOptions::changed_only; [hashes] source = "replication"):
+// the same stages over the accounts whose password the DC replicated since the last full run
+// (audit_job.h AuditScope::kDelta), so a password changed to a leaked one is forced/notified
+// the next day instead of the next month. What it is, and what it is not:
+//   - findings.json `run.scope` and the run record's `scope` say "delta", accounts_checked is
+//     the number of changed accounts actually checked, and the report says "delta" in its
+//     header, summary line and evidence block, naming the last full run it builds on;
+//   - it is not the monthly S12 evidence: the report's trend and "longest gap between runs"
+//     count full runs only, and a delta never replaces the replication state (the next delta
+//     is again measured from the last full run);
+//   - OUT is DefaultAuditOutDir's STATE/reports/<YYYY-MM>/changed-<YYYY-MM-DD>, so the
+//     month's full report is never overwritten;
+//   - with no stored replication state (no full replication run yet) it is an error, exit 3,
+//     "run a full `credsweep run` first" — never a silent full run: a scheduler that
+//     meant a daily delta must not produce an unannounced full enforce/notify pass. The
+//     failed attempt is recorded in the history as a failed delta.
+//
 // The stages are injected (RunStages) so the orchestration is tested on plain data; the
 // defaults call engine/audit and engine/remediate.
 // Thread-safety: one job per state directory at a time (that is what the lock is for).
@@ -56,7 +73,9 @@ struct StageResult {
 };
 
 struct RunStages {
-  std::function<Result<FindingsDocument>(const Config&, const std::string& out_dir)> audit;
+  std::function<Result<FindingsDocument>(const Config&, const std::string& out_dir,
+                                         bool changed_only)>
+      audit;
   std::function<StageResult(const Config&, const FindingsDocument&, bool apply,
                             bool allow_mass_change)>
       enforce;
@@ -75,6 +94,7 @@ RunStages DefaultRunStages();
 struct RunJobOptions {
   std::optional<bool> apply;       // overrides [run] apply when set
   bool allow_mass_change = false;  // passed to enforce (safety cap)
+  bool changed_only = false;       // `--changed`: a delta run (see above)
   std::function<int64_t()> now;    // default NowUnix
   std::optional<RunStages> stages; // default DefaultRunStages()
   std::string config_path;          // named in the report's `log verify --config` command
@@ -94,6 +114,8 @@ struct RunJobResult {
 // The one-line summary a scheduler logs:
 // "credsweep run <id>: dry run, 62 accounts, 45 open findings (12 critical, 9 high),
 //  7 leaked; 6 changes planned, 3 messages in outbox, 0 failed; report <path>"
+// A delta says so first: "credsweep run <id>: DELTA (only accounts whose password changed since
+// the last full run), dry run, 1 accounts, ..."
 std::string OneLineSummary(const RunJobResult& r);
 
 }  // namespace credsweep

@@ -24,18 +24,25 @@ struct Fake {
   int leaked = 3;
   bool audit_fails = false;
   bool enforce_fails = false;
+  bool has_baseline = true;  // a full replication run stored its state
   int64_t clock = 1793498400;  // 2026-11-01T02:00:00Z
 
   RunStages Stages() {
     RunStages s;
-    s.audit = [this](const Config&, const std::string& out) -> Result<FindingsDocument> {
+    s.audit = [this](const Config&, const std::string& out,
+                     bool changed_only) -> Result<FindingsDocument> {
       calls.push_back("audit:" + out);
       if (audit_fails) return Status::Unavailable("ldaps://dc1: cannot connect");
+      if (changed_only && !has_baseline) {
+        return Status::FailedPrecondition("no replication state: run a full run first");
+      }
       FindingsDocument doc;
       doc.run.id = "run-" + std::to_string(clock);
       doc.run.started_at = FormatUtcIso(clock);
       doc.run.directory = "ldif:demo";
-      doc.run.accounts_checked = 50;
+      doc.run.accounts_checked = changed_only ? leaked : 50;
+      doc.run.hash_material.source = "replication";
+      doc.run.hash_material.changed_only = changed_only;
       doc.run.corpus_sources.resize(1);
       doc.run.corpus_sources[0].name = "demo";
       doc.run.corpus_sources[0].version = "2026-11";
@@ -137,7 +144,7 @@ TEST(RunJobTest, SecondMonthAddsAHistoryPointToTheTrend) {
     ++points;
   }
   EXPECT_EQ(points, 2u);
-  EXPECT_NE(html->find("longest gap between runs: 30 days (checked at least monthly)"),
+  EXPECT_NE(html->find("longest gap between full runs: 30 days (checked at least monthly)"),
             std::string::npos);
 }
 
@@ -202,6 +209,72 @@ TEST(RunJobTest, FailedAuditIsAnErrorButLeavesAHistoryRecord) {
   ASSERT_FALSE(h->runs[0].stages.empty());
   EXPECT_EQ(h->runs[0].stages.back().state, "failed");
   EXPECT_EQ(h->runs[0].exit_code, kExitRuntime);
+}
+
+// `run --changed`: the delta goes to its own folder, says "delta" in the history, the summary
+// line and the report, and stays out of the monthly trend.
+TEST(RunJobTest, DeltaRunIsMarkedAndKeptOutOfTheMonthlyEvidence) {
+  const std::string dir = TempDir();
+  Fake fake;
+  RunJobOptions opt;
+  opt.stages = fake.Stages();
+  opt.now = [&] { return fake.clock; };
+  ASSERT_TRUE(RunMonthlyJob(MakeConfig(dir), opt).ok());  // the monthly full run
+  fake.clock += 86400;
+  fake.leaked = 1;
+  opt.changed_only = true;
+  Result<RunJobResult> r = RunMonthlyJob(MakeConfig(dir), opt);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(fake.calls[3], "audit:" + dir + "/state/reports/2026-11/changed-2026-11-02");
+  EXPECT_EQ(r->report_path, dir + "/state/reports/2026-11/changed-2026-11-02/report.html");
+  EXPECT_EQ(OneLineSummary(*r).rfind("credsweep run run-1793584800: DELTA (only accounts whose "
+                                     "password changed since the last full run), dry run, 1 "
+                                     "accounts",
+                                     0),
+            0u)
+      << OneLineSummary(*r);
+  Result<RunHistory> h = LoadRunHistory(dir + "/state");
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->runs.size(), 2u);
+  EXPECT_FALSE(h->runs[0].hash_material.changed_only);
+  EXPECT_TRUE(h->runs[1].hash_material.changed_only);
+  EXPECT_EQ(h->runs[1].accounts_checked, 1u);
+  Result<std::string> saved = ReadFile(RunRecordPath(dir + "/state", h->runs[1].id));
+  ASSERT_TRUE(saved.ok());
+  EXPECT_NE(saved->find("\"scope\": \"delta\""), std::string::npos);
+  // The month's full report is untouched; the delta's report names the full run it builds on
+  // and counts only full runs in the trend.
+  Result<std::string> html = ReadFile(r->report_path);
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE(html->find("delta — changed accounts only"), std::string::npos);
+  EXPECT_NE(html->find("This is not the monthly evidence; the last full run is <span "
+                       "class=\"mono\">" + h->runs[0].id),
+            std::string::npos);
+  EXPECT_NE(html->find("1 delta runs"), std::string::npos);
+  Result<std::string> monthly = ReadFile(dir + "/state/reports/2026-11/report.html");
+  ASSERT_TRUE(monthly.ok());
+  EXPECT_EQ(monthly->find("delta — changed accounts only"), std::string::npos);
+  EXPECT_NE(monthly->find("full — every account of the directory"), std::string::npos);
+}
+
+// A delta without a stored replication state is an error that says what to do, and the
+// history shows a failed delta (not a failed monthly run).
+TEST(RunJobTest, DeltaWithoutBaselineFailsAndIsRecordedAsADelta) {
+  const std::string dir = TempDir();
+  Fake fake;
+  fake.has_baseline = false;
+  RunJobOptions opt;
+  opt.stages = fake.Stages();
+  opt.changed_only = true;
+  Result<RunJobResult> r = RunMonthlyJob(MakeConfig(dir), opt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("run a full run first"), std::string::npos);
+  EXPECT_EQ(fake.calls.size(), 1u);  // nothing enforced or sent
+  Result<RunHistory> h = LoadRunHistory(dir + "/state");
+  ASSERT_EQ(h->runs.size(), 1u);
+  EXPECT_TRUE(h->runs[0].hash_material.changed_only);
+  EXPECT_EQ(h->runs[0].stages.back().state, "failed");
 }
 
 TEST(RunJobTest, ConcurrentRunIsRefused) {

@@ -4,12 +4,15 @@
 
 namespace credsweep {
 
-Result<FindingsDocument> AuditStage(const Config& cfg, const std::string& out_dir) {
-  return RunAuditJob(cfg, out_dir);
+Result<FindingsDocument> AuditStage(const Config& cfg, const std::string& out_dir,
+                                    bool changed_only) {
+  AuditJobOptions opts;
+  opts.changed_only = changed_only;
+  return RunAuditJob(cfg, out_dir, opts);
 }
 
-std::string AuditOutDir(const Config& cfg, int64_t now_unix) {
-  return DefaultAuditOutDir(cfg, now_unix);
+std::string AuditOutDir(const Config& cfg, int64_t now_unix, bool changed_only) {
+  return DefaultAuditOutDir(cfg, now_unix, changed_only);
 }
 
 }  // namespace credsweep

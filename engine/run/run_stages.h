@@ -16,10 +16,12 @@
 
 namespace credsweep {
 
-// run_stage_audit.cc: RunAuditJob (findings.json + findings.csv in out_dir).
-Result<FindingsDocument> AuditStage(const Config& cfg, const std::string& out_dir);
+// run_stage_audit.cc: RunAuditJob (findings.json + findings.csv in out_dir); changed_only is
+// AuditJobOptions::changed_only (`run --changed`).
+Result<FindingsDocument> AuditStage(const Config& cfg, const std::string& out_dir,
+                                    bool changed_only);
 // Where a run writes findings and the report: the audit's DefaultAuditOutDir.
-std::string AuditOutDir(const Config& cfg, int64_t now_unix);
+std::string AuditOutDir(const Config& cfg, int64_t now_unix, bool changed_only);
 
 // run_stage_remediate.cc: RunEnforce / RunNotify / the action log.
 StageResult EnforceStage(const Config& cfg, const FindingsDocument& doc, bool apply,

@@ -12,6 +12,11 @@ What it proves:
     exit 3 with their own message and no hash in any output;
   * after one user's password change, `audit --changed` fetches exactly that account and
     reports its new state;
+  * `run --changed` (the whole monthly job as a daily delta): refused with "run a full" before
+    any full run; after a full run and one password change it checks that one account, plans
+    its forced change, and its findings.json, run record, summary line and report all say
+    "delta" (the month's full report stays as it was); no fixture hash in any output or state
+    file;
   * coverage: an empty dump, another domain's dump, duplicate records and a dump via a pipe —
     exit codes and messages.
 
@@ -45,7 +50,7 @@ P = {
     "svc-plain": "Drsr-Plain-Account-8",  # an ordinary user: no replication rights
 }
 HISTORY = ["Drsr-Hist-Newest-3", "Drsr-Hist-Middle-2", "Drsr-Hist-Oldest-1"]  # newest first
-CHANGED_TO = "Drsr-legacy"  # carol's new password in the --changed test: a leaked one
+CHANGED_TO = "Drsr-legacy"  # erin's / carol's new password in the --changed tests: a leaked one
 
 
 def unused_loopback():
@@ -297,6 +302,98 @@ state_dir = "{state or self.state}"
             self.assert_no_hash_in(r.stdout, r.stderr)
         finally:
             self.dc.set_password("erin", P["erin"])
+
+    def run_job(self, config, *extra):
+        # Not a terminal: `credsweep run` prints exactly one summary line.
+        return subprocess.run([BINARY, "run", "--config", config, *extra], capture_output=True,
+                              text=True, timeout=180)
+
+    def test_run_changed_checks_the_changed_account_and_says_delta(self):
+        state = os.path.join(self.tmp, "s7")
+        # A full run plans alice, bob and dave: lift the default 10 % cap of this tiny domain.
+        cfg = self.config("run-changed", 'source = "replication"\n\n[remediation]\n'
+                          'max_forced_changes = 10', state=state)
+        history = os.path.join(state, "history")
+
+        def records():
+            out = []
+            for name in sorted(os.listdir(history)):
+                with open(os.path.join(history, name)) as f:
+                    out.append(json.load(f))
+            return sorted(out, key=lambda r: (r["started_at"], r["id"]))
+
+        no_state = self.run_job(cfg, "--changed")
+        self.assertEqual(no_state.returncode, 3, no_state.stderr)
+        self.assertIn("run a full `credsweep run`", no_state.stderr)
+        self.assertEqual(no_state.stdout, "")
+        self.assertEqual([(r["scope"], r["stages"][-1]["state"]) for r in records()],
+                         [("delta", "failed")])
+
+        full = self.run_job(cfg)
+        self.assertEqual(full.returncode, 0, full.stderr)
+        self.assertNotIn("DELTA", full.stdout)
+        month = time.strftime("%Y-%m", time.gmtime())
+        monthly = os.path.join(state, "reports", month)
+        with open(os.path.join(monthly, "report.html")) as f:
+            monthly_html = f.read()
+        _, before = sup.findings_by_account(monthly)
+        self.assertNotIn("leaked-password", before.get("carol", []))
+
+        self.dc.set_password("carol", CHANGED_TO)
+        try:
+            r = self.run_job(cfg, "--changed")
+        finally:
+            self.dc.set_password("carol", P["carol"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        line = r.stdout.strip()
+        self.assertEqual(len(r.stdout.splitlines()), 1, r.stdout)
+        self.assertRegex(line, r"^credsweep run delta-\S+: DELTA \(only accounts whose password "
+                               r"changed since the last full run\), dry run, 1 accounts, ")
+        self.assertIn("1 changes planned", line)
+
+        # findings.json: only carol, her new (leaked) state, marked as a delta.
+        out = os.path.join(monthly, "changed-" + time.strftime("%Y-%m-%d", time.gmtime()))
+        self.assertTrue(line.endswith("report " + os.path.join(out, "report.html")), line)
+        doc, after = sup.findings_by_account(out)
+        self.assertEqual(doc["run"]["scope"], "delta")
+        self.assertEqual(doc["run"]["accounts_checked"], 1)
+        self.assertEqual([a["account"] for a in doc["accounts"]], ["carol"])
+        self.assertEqual(list(after), ["carol"])
+        self.assertIn("leaked-password", after["carol"])
+        hm = doc["run"]["hash_material"]
+        self.assertTrue(hm["changed_only"])
+        self.assertEqual(hm["accounts_fetched"], 1)
+        self.assertGreater(hm["highwatermark"], hm["since_highwatermark"])
+
+        # The run history: the full run and the delta, each saying which it was.
+        recs = records()
+        self.assertEqual([x["scope"] for x in recs], ["delta", "full", "delta"])
+        full_rec, delta_rec = recs[1], recs[2]
+        self.assertGreaterEqual(full_rec["accounts_checked"], 9)
+        self.assertEqual(delta_rec["accounts_checked"], 1)
+        self.assertEqual(delta_rec["counts"]["leaked-password"], 1)
+        self.assertEqual(delta_rec["actions"]["planned"], 1)
+        self.assertEqual(delta_rec["report_dir"], out)
+
+        # The report: a delta in its header and evidence, naming the full run it builds on; the
+        # month's full report is untouched.
+        with open(os.path.join(out, "report.html")) as f:
+            html = f.read()
+        self.assertIn("delta — changed accounts only", html)
+        self.assertIn("1 accounts checked: only those whose password changed since the last full "
+                      "run", html)
+        self.assertIn("This is not the monthly evidence; the last full run is "
+                      "<span class=\"mono\">%s</span>" % full_rec["id"], html)
+        with open(os.path.join(out, "report.json")) as f:
+            self.assertEqual(json.load(f)["run"]["scope"], "delta")
+        with open(os.path.join(monthly, "report.html")) as f:
+            self.assertEqual(f.read(), monthly_html)
+
+        # No fixture hash anywhere in the state dir (findings, reports, outbox, history,
+        # replication state) or on the terminal.
+        self.assertEqual(sup.scan_for_hashes(state, self.hashes), [], "fixture hash on disk")
+        for res in (no_state, full, r):
+            self.assert_no_hash_in(res.stdout, res.stderr)
 
     # ---- coverage, fail closed ---------------------------------------------------------------------
     def dump_config(self, name, path):

@@ -16,6 +16,7 @@ namespace credsweep::testing {
 inline std::string FindingsToJsonReference(const FindingsDocument& doc) {
   using nlohmann::json;
   json run{{"id", doc.run.id},
+           {"scope", RunScope(doc.run.hash_material)},
            {"started_at", doc.run.started_at},
            {"finished_at", doc.run.finished_at},
            {"directory", doc.run.directory},
