@@ -91,6 +91,7 @@ void WriteHashMaterial(const HashMaterialInfo& h, JsonWriter& w) {
   if (replication) w.StringField("naming_context", h.naming_context);
   w.StringField("origin", h.origin);
   if (replication) w.StringField("read_at", h.read_at);
+  if (replication && h.changed_only) w.UintField("since_highwatermark", h.since_highwatermark);
   w.StringField("source", h.source);
   w.EndObject();
 }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/model/testing/findings_json_reference.h"
+
 namespace credsweep {
 namespace {
 
@@ -253,6 +255,21 @@ TEST(FindingsJsonTest, AnAccountWithoutPasswordTimeReadsBackAsNone) {
   auto back = FindingsFromJson(text, "x");
   ASSERT_TRUE(back.ok());
   EXPECT_FALSE(back->accounts[0].pwd_last_set.has_value());
+}
+
+TEST(FindingsJsonTest, ADeltaSaysSoAndNamesTheFullRunItIsMeasuredFrom) {
+  FindingsDocument doc = GoldenDocument();
+  doc.run.hash_material.source = "replication";
+  doc.run.hash_material.changed_only = true;
+  doc.run.hash_material.highwatermark = 900;
+  doc.run.hash_material.since_highwatermark = 700;
+  const std::string text = FindingsToJson(doc);
+  EXPECT_NE(text.find("\"scope\": \"delta\""), std::string::npos);
+  auto back = FindingsFromJson(text, "x");
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->run.hash_material.changed_only);
+  EXPECT_EQ(back->run.hash_material.since_highwatermark, 700u);
+  EXPECT_EQ(text, testing::FindingsToJsonReference(doc));
 }
 
 }  // namespace
