@@ -27,7 +27,6 @@ using nlohmann::json;
 
 constexpr const char* kOwnerVars[] = {"owner", "accounts", "count", "month",
                                       "date",  "run_id",   "from"};
-constexpr const char* kUserVars[] = {"name", "account", "reason", "month", "date", "run_id", "from"};
 
 struct RuleText {
   const char* finding;
