@@ -108,8 +108,8 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'echo "fresh-check: interrupted (SIGINT); cleaning up" >&2; exit 130' INT
+trap 'echo "fresh-check: interrupted (SIGTERM); cleaning up" >&2; exit 143' TERM
 
 do_mount() {  # do_mount TARGET MOUNT-ARGS...: mounts and keeps it from propagating to the host
   local target=$1; shift
