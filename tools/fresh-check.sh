@@ -89,7 +89,7 @@ stop_root_processes() {  # processes whose root is our chroot: started by this r
 }
 cleanup() {
   local rc=$? i m
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM HUP
   stop_root_processes
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
     umount -R "${mounted[$i]}" 2>/dev/null || true
@@ -108,8 +108,9 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'echo "fresh-check: interrupted (SIGINT); cleaning up" >&2; exit 130' INT
+trap 'echo "fresh-check: interrupted (SIGTERM); cleaning up" >&2; exit 143' TERM
+trap 'echo "fresh-check: interrupted (SIGHUP); cleaning up" >&2; exit 129' HUP
 
 do_mount() {  # do_mount TARGET MOUNT-ARGS...: mounts and keeps it from propagating to the host
   local target=$1; shift
