@@ -13,8 +13,6 @@
 // A filter that opens is then queried with keys taken from the input, single and batched, and
 // both answers must agree.
 #include <sodium.h>
-
-#include "engine/base/secure_memory.h"
 #include <unistd.h>
 
 #include <cstdint>
@@ -24,6 +22,7 @@
 #include <vector>
 
 #include "bloom/blocked_bloom_filter.h"
+#include "engine/base/secure_memory.h"
 
 namespace {
 
@@ -45,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using credsweep::bloom::kHeaderSize;
   using credsweep::bloom::LoadMode;
   using credsweep::bloom::OpenOptions;
-  if (size < 1 || !InitSodium().ok()) return 0;
+  if (size < 1 || !credsweep::InitSodium().ok()) return 0;
   const uint8_t flags = data[0];
   ++data;
   --size;
