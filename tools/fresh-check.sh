@@ -11,7 +11,8 @@
 #    then `bash tools/setup.sh test`;
 # 4. stops whatever the run left running in the root, unmounts everything (also on failure or
 #    Ctrl-C) and removes the root.
-# Prints the time of each phase (root creation, install, build, demo, fuzz smoke, ctest).
+# Prints the wall and CPU time of each phase (root creation, install, build, demo, fuzz build,
+# fuzz run, ctest).
 # Exit 0 when every requested command passed, 1 when one failed, 2 on usage, 3 when the root
 # could not be created or cleaned up.
 #
@@ -43,25 +44,76 @@ if ! command -v mmdebstrap >/dev/null; then
 fi
 
 # ---- phase timing ------------------------------------------------------------------------
+# Wall time, and the CPU time of this check's own processes (everything it starts, in the root
+# too, sits in one cgroup made for the run): on a machine shared with other work the wall time
+# grows, the CPU time does not, so a slow phase shows whether it worked or waited.
+cpu_cgroup=""  # the run's cgroup directory, "" when it could not be made (then CPU shows "-")
+cpu_file=""
+start_cpu_accounting() {
+  local mnt cur dir
+  mnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+  cur=$(sed -n 's/^0:://p' /proc/self/cgroup)
+  if [ -n "$mnt" ] && [ -n "$cur" ]; then  # cgroup v2: cpu.stat exists with or without the cpu controller
+    dir=$mnt${cur%/}/credsweep-fresh-$$
+    if mkdir "$dir" 2>/dev/null && echo $$ >"$dir/cgroup.procs" 2>/dev/null; then
+      cpu_cgroup=$dir; cpu_file=$dir/cpu.stat; return 0
+    fi
+    rmdir "$dir" 2>/dev/null || true
+  fi
+  mnt=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpuacct(,|$)/ { print $2; exit }' /proc/self/mounts)
+  cur=$(awk -F: '$2 ~ /(^|,)cpuacct(,|$)/ { print $3; exit }' /proc/self/cgroup)
+  if [ -n "$mnt" ] && [ -n "$cur" ]; then  # cgroup v1 cpuacct
+    dir=$mnt${cur%/}/credsweep-fresh-$$
+    if mkdir "$dir" 2>/dev/null && echo $$ >"$dir/cgroup.procs" 2>/dev/null; then
+      cpu_cgroup=$dir; cpu_file=$dir/cpuacct.usage; return 0
+    fi
+    rmdir "$dir" 2>/dev/null || true
+  fi
+  return 0
+}
+stop_cpu_accounting() {  # moves this shell back out and removes the cgroup (once it is empty)
+  [ -n "$cpu_cgroup" ] || return 0
+  echo $$ >"$(dirname "$cpu_cgroup")/cgroup.procs" 2>/dev/null || true
+  rmdir "$cpu_cgroup" 2>/dev/null || true
+  cpu_cgroup=""
+}
+cpu_seconds() {  # CPU seconds used so far by the run's cgroup, or "-"
+  if [ -z "$cpu_file" ] || [ ! -r "$cpu_file" ]; then echo -; return; fi
+  case "$cpu_file" in
+    */cpu.stat) awk '$1 == "usage_usec" { printf "%d\n", $2 / 1000000 }' "$cpu_file" ;;
+    *) awk '{ printf "%d\n", $1 / 1000000000 }' "$cpu_file" ;;
+  esac
+}
+cpu_diff() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else echo $(($1 - $2)); fi; }
+
 phase_names=()
 phase_secs=()
+phase_cpus=()
 phase=""
 phase_start=0
+phase_cpu_start=-
 begin_phase() {  # ends the current phase (if any) and starts $1
-  local now=$SECONDS
+  local now=$SECONDS cpu cpu_used
+  cpu=$(cpu_seconds)
   if [ -n "$phase" ]; then
-    phase_names+=("$phase"); phase_secs+=($((now - phase_start)))
-    printf -- '--- fresh-check: %s took %d s\n' "$phase" $((now - phase_start))
+    cpu_used=$(cpu_diff "$cpu" "$phase_cpu_start")
+    phase_names+=("$phase"); phase_secs+=($((now - phase_start))); phase_cpus+=("$cpu_used")
+    printf -- '--- fresh-check: %s took %d s (CPU %s s)\n' "$phase" $((now - phase_start)) "$cpu_used"
   fi
-  phase=$1; phase_start=$now
+  phase=$1; phase_start=$now; phase_cpu_start=$cpu
 }
 summary() {
   begin_phase ""
-  echo "--- fresh-check phase times:"
+  echo "--- fresh-check phase times (wall; CPU = all cores' time of this run's processes):"
+  printf '    %-24s %6s %6s\n' phase "wall s" "CPU s"
   local i
-  for i in "${!phase_names[@]}"; do printf '    %-22s %5d s\n' "${phase_names[$i]}" "${phase_secs[$i]}"; done
-  printf '    %-22s %5d s\n' total "$SECONDS"
+  for i in "${!phase_names[@]}"; do
+    printf '    %-24s %6d %6s\n' "${phase_names[$i]}" "${phase_secs[$i]}" "${phase_cpus[$i]}"
+  done
+  printf '    %-24s %6d %6s\n' total "$SECONDS" "$(cpu_diff "$(cpu_seconds)" "$run_cpu_start")"
 }
+start_cpu_accounting
+run_cpu_start=$(cpu_seconds)
 
 # ---- the root and its clean-up -----------------------------------------------------------
 base=${FRESH_CHECK_DIR:-/var/tmp}
@@ -89,8 +141,9 @@ stop_root_processes() {  # processes whose root is our chroot: started by this r
 }
 cleanup() {
   local rc=$? i m
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM HUP
   stop_root_processes
+  stop_cpu_accounting
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
     umount -R "${mounted[$i]}" 2>/dev/null || true
   done
@@ -108,8 +161,9 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'echo "fresh-check: interrupted (SIGINT); cleaning up" >&2; exit 130' INT
+trap 'echo "fresh-check: interrupted (SIGTERM); cleaning up" >&2; exit 143' TERM
+trap 'echo "fresh-check: interrupted (SIGHUP); cleaning up" >&2; exit 129' HUP
 
 do_mount() {  # do_mount TARGET MOUNT-ARGS...: mounts and keeps it from propagating to the host
   local target=$1; shift
@@ -226,7 +280,8 @@ in_root() {
       case "$line" in
         "==> building"*) begin_phase "$name: build" ;;
         "==> demo directory"*) begin_phase "$name: demo" ;;
-        "==> fuzz smoke"*) begin_phase "$name: fuzz smoke" ;;
+        "==> fuzz smoke"*) begin_phase "$name: fuzz build" ;;
+        "==> fuzzing"*) begin_phase "$name: fuzz run" ;;
         "==> unit and integration tests"*) begin_phase "$name: ctest" ;;
       esac
       printf '%s\n' "$line"

@@ -26,9 +26,11 @@ demo_pkgs=(python3 openssl)
 #                       `samba-tool domain provision` needs its setup data;
 #   iproute2            `ss`: the server launcher checks which PID listens (tests/servers/_common.py);
 #   chromium            the report test renders report.html headless; clang + libclang-rt: fuzz smoke;
+#   gdb                 `gcore`: the hardening test dumps a running credsweep and searches the core
+#                       for secrets (tests/integration/test_hardening.py);
 #   bsdextrautils time  look(1) and GNU time for bench/e2e_compare.sh.
 test_pkgs=(samba-ad-dc samba-ad-provision slapd ldap-utils python3 python3-aiosmtpd iproute2
-  openssl chromium clang libclang-rt-14-dev bsdextrautils time)
+  openssl chromium clang libclang-rt-14-dev gdb bsdextrautils time)
 
 want=("${build_pkgs[@]}")
 [ "$mode" = demo ] && want+=("${demo_pkgs[@]}")
