@@ -87,7 +87,10 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
       return Status::InvalidArgument(cfg.origin + ": [store] path is required (the corpus store "
                                                   "directory made by `credsweep corpus import`)");
     }
-    Result<std::unique_ptr<CorpusStore>> opened = CorpusStore::Open(cfg.store.path);
+    // Index only: a filter pass would hash the whole filter body first (O(store)); the
+    // audit looks up each account hash once, straight in the checksummed index (O(accounts)).
+    Result<std::unique_ptr<CorpusStore>> opened = CorpusStore::Open(
+        cfg.store.path, StoreOpenOptions{.filter_check = FilterCheck::kIndexOnly});
     if (!opened.ok()) {
       const Status& s = opened.status();
       // Whatever the store says, a bad store is a runtime failure (exit 3), not a usage error.

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
@@ -23,19 +25,20 @@ class CorpusStoreImpl final : public CorpusStore {
  public:
   CorpusStoreImpl(StoreInfo info, std::unique_ptr<bloom::Filter> filter,
                   std::unique_ptr<internal::FilterRanges> ranges, std::unique_ptr<rocksdb::DB> db,
-                  std::string index_path)
+                  std::string index_path, bool index_only)
       : info_(std::move(info)),
         filter_(std::move(filter)),
         ranges_(std::move(ranges)),
         db_(std::move(db)),
-        index_path_(std::move(index_path)) {}
+        index_path_(std::move(index_path)),
+        index_only_(index_only) {}
 
   const StoreInfo& info() const override { return info_; }
 
   Result<LookupResult> Lookup(const NtHash& hash) const override {
     LookupResult r;
     if (ranges_) CS_RETURN_IF_ERROR(ranges_->CheckBlock(filter_->BlockOf(hash.data())));
-    if (!filter_->MayContain(hash.data())) return r;
+    if (!index_only_ && !filter_->MayContain(hash.data())) return r;
     rocksdb::PinnableSlice value;
     rocksdb::Status s =
         db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), Key(hash), &value);
@@ -63,7 +66,11 @@ class CorpusStoreImpl final : public CorpusStore {
           CS_RETURN_IF_ERROR(ranges_->CheckBlock(filter_->BlockOf(hashes[base + i].data())));
         }
       }
-      filter_->MayContainBatch(hashes[base].data(), n, maybe.get());
+      if (index_only_) {
+        std::fill_n(maybe.get(), n, true);
+      } else {
+        filter_->MayContainBatch(hashes[base].data(), n, maybe.get());
+      }
       keys.clear();
       where.clear();
       for (size_t i = 0; i < n; ++i) {
@@ -123,6 +130,7 @@ class CorpusStoreImpl final : public CorpusStore {
   std::unique_ptr<internal::FilterRanges> ranges_;  // set for kProbedRanges
   std::unique_ptr<rocksdb::DB> db_;
   std::string index_path_;
+  const bool index_only_;  // FilterCheck::kIndexOnly: the filter body is never read
 };
 
 Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, const Manifest& m,
@@ -155,9 +163,10 @@ Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, cons
   // Old stores (no recorded checksum, no range digests) are verified in full.
   const bool probed =
       options.filter_check == FilterCheck::kProbedRanges && !m.filter_checksum.empty();
+  const bool index_only = options.filter_check == FilterCheck::kIndexOnly;
 
   bloom::OpenOptions fo;
-  fo.verify_checksum = !probed;
+  fo.verify_checksum = !probed && !index_only;
   auto filter_or = bloom::Filter::Open(filter_path, fo);
   if (!filter_or.ok()) {
     const Status& s = filter_or.status();
@@ -201,7 +210,9 @@ Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, cons
   }
   rocksdb::DB* raw = nullptr;
   const rocksdb::Options index_options =
-      store::IndexOptions(probed ? store::IndexUse::kProbe : store::IndexUse::kRead);
+      store::IndexOptions(probed       ? store::IndexUse::kProbe
+                          : index_only ? store::IndexUse::kDirect
+                                       : store::IndexUse::kRead);
   rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(index_options, index_path, &raw);
   if (!rs.ok()) {
     return Status::Corruption(index_path + ": cannot open the index (" + rs.ToString() +
@@ -233,7 +244,7 @@ Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, cons
   info.sources = m.sources;
   return std::unique_ptr<CorpusStore>(
       new CorpusStoreImpl(std::move(info), std::move(filter), std::move(ranges), std::move(db),
-                          index_path));
+                          index_path, index_only));
 }
 
 }  // namespace

@@ -18,7 +18,17 @@
 //                  file a positive needs. Constant time and memory at any store size:
 //                  `check-password`. What it cannot see (damage in ranges no lookup read) is
 //                  what `credsweep corpus verify` checks in full.
-// A store written before range digests existed is always opened kFull.
+//   kIndexOnly     reads only the filter header (the same cheap checks as kProbedRanges) and
+//                  never its body: every lookup goes straight to the RocksDB index, whose block
+//                  checksums RocksDB verifies on every read, so a damaged block is an error,
+//                  never a "not leaked". Table files are read with pread(2) and nothing is
+//                  cached, so memory stays flat; the cost is one index read per lookup, O(lookups)
+//                  whatever the store's size, where kFull costs O(filter) before the first
+//                  lookup (0.3 s and 200 MB at 1e8 keys, 3 s and 2 GB at 1e9). For callers that
+//                  look up many hashes once: the audit (issue 11, measured in
+//                  bench/audit_bench.sh).
+// A store written before range digests existed is opened kFull when kProbedRanges is asked for;
+// kIndexOnly needs no digests (it does not read the filter body).
 //
 // Layout, generations and value encoding: engine/store/internal/store_format.h. The write side (import,
 // crash safety, incremental sources): engine/store/corpus_import.h.
@@ -58,7 +68,7 @@ struct LookupResult {
   uint32_t first_seen_month = 0;  // YYYYMM of the import that first added the hash; 0 if !found
 };
 
-enum class FilterCheck { kFull, kProbedRanges };
+enum class FilterCheck { kFull, kProbedRanges, kIndexOnly };
 
 struct StoreOpenOptions {
   FilterCheck filter_check = FilterCheck::kFull;  // see the header comment

@@ -24,6 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr StoreOpenOptions kProbed{.filter_check = FilterCheck::kProbedRanges};
+constexpr StoreOpenOptions kIndexOnly{.filter_check = FilterCheck::kIndexOnly};
 
 // 600 000 keys at 16 bits/key: a 1.2 MB filter body, so two 1 MiB ranges.
 class FilterCheckTest : public ::testing::Test {
@@ -222,6 +223,75 @@ TEST_F(FilterCheckTest, VerifyChecksEveryIndexBlockAndRecordsTheTime) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kCorruption) << bad.status().ToString();
   EXPECT_NE(bad.status().message().find("index"), std::string::npos);
+}
+
+TEST_F(FilterCheckTest, IndexOnlyOpenAnswersExactlyWithoutReadingTheFilterBody) {
+  // The audit's open: the same answers as a full open, present and absent hashes alike.
+  auto full = CorpusStore::Open(store_);
+  ASSERT_TRUE(full.ok());
+  std::vector<NtHash> q = *present_;
+  for (const NtHash& h : Absent()) q.push_back(h);
+  std::vector<LookupResult> want;
+  ASSERT_TRUE((*full)->LookupBatch(q, &want).ok());
+  full->reset();
+  // Bit rot in the filter body: the full open refuses the store, the index-only open never
+  // reads the body and still answers exactly (the index alone decides).
+  FlipByte(FilterPath(), bloom::kHeaderSize + 5000);
+  EXPECT_EQ(CorpusStore::Open(store_).status().code(), StatusCode::kCorruption);
+  auto direct = CorpusStore::Open(store_, kIndexOnly);
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  std::vector<LookupResult> got;
+  ASSERT_TRUE((*direct)->LookupBatch(q, &got).ok());
+  ASSERT_EQ(got.size(), q.size());
+  size_t found = 0;
+  for (size_t i = 0; i < q.size(); ++i) {
+    ASSERT_EQ(got[i].found, want[i].found) << i;
+    ASSERT_EQ(got[i].count, want[i].count) << i;
+    ASSERT_EQ(got[i].first_seen_month, want[i].first_seen_month) << i;
+    found += got[i].found;
+  }
+  EXPECT_EQ(found, present_->size());
+  auto one = (*direct)->Lookup(q.back());
+  ASSERT_TRUE(one.ok());
+  EXPECT_FALSE(one->found);
+  // The header is still checked against the manifest: a different filter is refused.
+  FlipByte(FilterPath(), 60);
+  auto refused = CorpusStore::Open(store_, kIndexOnly);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(refused.status().message().find("filter.csbf"), std::string::npos);
+}
+
+TEST_F(FilterCheckTest, IndexOnlyLookupsFailClosedOnADamagedIndexBlock) {
+  // Damage in every table file: a lookup reading a damaged block is an error (RocksDB's
+  // block checksum), never a hash reported absent. Each of the 12 000 present hashes reads a
+  // data block, so some read the damage; the rest are still found.
+  for (const auto& e : fs::directory_iterator(store_ + "/gen-000001/index")) {
+    if (e.path().extension() == ".sst") FlipByte(e.path().string(), fs::file_size(e.path()) / 3);
+  }
+  auto direct = CorpusStore::Open(store_, kIndexOnly);
+  if (!direct.ok()) {  // the flip landed in a block the open reads: refused, also fail closed
+    EXPECT_EQ(direct.status().code(), StatusCode::kCorruption) << direct.status().ToString();
+    return;
+  }
+  std::vector<LookupResult> res;
+  Status batch = (*direct)->LookupBatch(*present_, &res);
+  ASSERT_FALSE(batch.ok());
+  EXPECT_EQ(batch.code(), StatusCode::kCorruption) << batch.ToString();
+  EXPECT_NE(batch.message().find("index"), std::string::npos);
+  size_t failed = 0, found = 0;
+  for (const NtHash& h : *present_) {
+    auto r = (*direct)->Lookup(h);
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+      ++failed;
+    } else {
+      ASSERT_TRUE(r->found);  // an intact block answers; a damaged one never says "absent"
+      ++found;
+    }
+  }
+  EXPECT_GT(failed, 0u);
+  EXPECT_GT(found, 0u);
 }
 
 TEST_F(FilterCheckTest, OlderStoreWithoutDigestsIsVerifiedInFullThenUpgradedByVerify) {

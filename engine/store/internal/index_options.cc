@@ -23,6 +23,10 @@ rocksdb::Options IndexOptions(IndexUse use) {
     o.max_open_files = 16;
     t.no_block_cache = true;
   }
+  if (use == IndexUse::kDirect) {
+    o.allow_mmap_reads = false;
+    t.no_block_cache = true;
+  }
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   return o;
 }

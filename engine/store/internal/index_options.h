@@ -15,6 +15,11 @@
 //           table's index block and one data block whatever the store's size. A concurrent
 //           import retiring this generation can then fail a lookup (its table file is gone):
 //           an error, so check-password fails closed and the user retries.
+//   kDirect  the store opened for many lookups without the filter in front (kIndexOnly: the
+//           audit): every table file kept open as kRead, but read with pread(2) into no block
+//           cache, so each lookup reads and checksums one data block and the process's memory
+//           does not grow with the blocks it touched (with mmap reads 100 000 lookups would map
+//           ~400 MB of table pages into the audit's RSS).
 #pragma once
 
 namespace rocksdb {
@@ -23,7 +28,7 @@ struct Options;
 
 namespace credsweep::store {
 
-enum class IndexUse { kWrite, kRead, kProbe };
+enum class IndexUse { kWrite, kRead, kProbe, kDirect };
 
 rocksdb::Options IndexOptions(IndexUse use);
 
