@@ -16,6 +16,7 @@
 #include "engine/audit/owners.h"
 #include "engine/audit/rules.h"
 #include "engine/audit/waivers.h"
+#include "engine/base/ascii.h"
 #include "engine/base/file_util.h"
 #include "engine/base/secure_array.h"
 #include "engine/base/time_util.h"
@@ -128,18 +129,20 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   facts.logon_times_known = false;
   const size_t n = snapshot.accounts.size();
   facts.accounts.resize(n);
-  std::unordered_map<std::string, size_t> by_name;
+  // Keyed by views into the snapshot's own strings, folded on the fly: no lower-cased copy of
+  // every name (issue 11: per-account string churn).
+  std::unordered_map<std::string_view, size_t, CaseFoldHash, CaseFoldEqual> by_name;
   std::unordered_map<uint32_t, size_t> by_rid;
   by_name.reserve(n);
   by_rid.reserve(n);
-  std::unordered_map<std::string, std::vector<size_t>> by_employee_id;
+  std::unordered_map<std::string_view, std::vector<size_t>> by_employee_id;
   for (size_t i = 0; i < n; ++i) {
     const Account& a = snapshot.accounts[i];
     AccountFacts& f = facts.accounts[i];
     f.account = &a;
     f.index = i;
     f.cls = classifier->Classify(*index, a, i);
-    by_name.emplace(ToLower(a.name), i);
+    by_name.emplace(a.name, i);
     if (a.rid) by_rid.emplace(*a.rid, i);
     if (!a.employee_id.empty()) by_employee_id[a.employee_id].push_back(i);
     if (a.last_logon) facts.logon_times_known = true;
@@ -166,10 +169,11 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     if (r.nt == nullptr) continue;
     size_t idx = n;
     // HashDump strips "DOMAIN\" already; strip again so plain records join the same way.
-    std::string name = r.account.substr(r.account.rfind('\\') == std::string::npos
-                                            ? 0
-                                            : r.account.rfind('\\') + 1);
-    if (auto it = by_name.find(ToLower(name)); it != by_name.end()) {
+    std::string_view name = r.account;
+    if (const size_t slash = name.rfind('\\'); slash != std::string_view::npos) {
+      name.remove_prefix(slash + 1);
+    }
+    if (auto it = by_name.find(name); it != by_name.end()) {
       idx = it->second;
     } else if (r.rid) {
       if (auto it2 = by_rid.find(*r.rid); it2 != by_rid.end()) idx = it2->second;
@@ -294,7 +298,7 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     if (f.cls.is_privileged) {
       std::optional<size_t> daily;
       if (!f.cls.admin_link.empty()) {
-        if (auto it = by_name.find(ToLower(f.cls.admin_link));
+        if (auto it = by_name.find(std::string_view(f.cls.admin_link));
             it != by_name.end() && it->second != i && !facts.accounts[it->second].cls.is_privileged) {
           daily = it->second;
         }

@@ -109,7 +109,7 @@ DirectoryIndex::DirectoryIndex(const DirectorySnapshot& snapshot) : snapshot_(sn
     const std::string& dn = snapshot.accounts[i].dn;
     auto it = account_by_dn_.emplace(NormalizeDn(dn), i).first;
     account_by_raw_dn_.emplace(dn, it->second);
-    account_by_name_.emplace(ToLower(snapshot.accounts[i].name), i);
+    account_by_name_.emplace(snapshot.accounts[i].name, i);
   }
   for (const Group& g : snapshot.groups) {
     int id = NodeFor(NormalizeDn(g.dn));
@@ -226,7 +226,7 @@ const Account* DirectoryIndex::AccountByDn(const std::string& dn) const {
 }
 
 const Account* DirectoryIndex::AccountByName(const std::string& name) const {
-  auto it = account_by_name_.find(ToLower(name));
+  auto it = account_by_name_.find(std::string_view(name));
   return it == account_by_name_.end() ? nullptr : &snapshot_.accounts[it->second];
 }
 

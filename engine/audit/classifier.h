@@ -44,6 +44,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/base/ascii.h"
 #include "engine/base/status.h"
 #include "engine/config/config.h"
 #include "engine/model/account.h"
@@ -87,7 +88,9 @@ class DirectoryIndex {
   int NodeFor(const std::string& normalized_dn);
 
   const DirectorySnapshot& snapshot_;
-  std::unordered_map<std::string, size_t> account_by_dn_, account_by_name_;
+  std::unordered_map<std::string, size_t> account_by_dn_;
+  // Views into the snapshot's names, folded on the fly (no lower-cased copy per account).
+  std::unordered_map<std::string_view, size_t, CaseFoldHash, CaseFoldEqual> account_by_name_;
   // Each account's DN exactly as read (views into the snapshot) -> what account_by_dn_ gives
   // for it: member and manager DNs usually match byte for byte and skip NormalizeDn.
   std::unordered_map<std::string_view, size_t> account_by_raw_dn_;

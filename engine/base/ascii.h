@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -23,11 +24,32 @@ inline std::string AsciiLower(std::string_view s) {
   return out;
 }
 
+// Eight bytes at a time: A-Z in a little-endian word lower-cased with the usual SWAR
+// comparison (a byte with its top bit set is never A-Z and is kept), then mixed in with one
+// multiply per word. Only consistency within one process matters (hash maps), never the value.
+inline uint64_t AsciiLowerWord(uint64_t x) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  const uint64_t low7 = x & (0x7f * kOnes);
+  const uint64_t above_z = low7 + (0x7f - 'Z') * kOnes;     // top bit set where byte > 'Z'
+  const uint64_t from_a = low7 + (0x80 - 'A') * kOnes;      // top bit set where byte >= 'A'
+  const uint64_t upper = (from_a ^ above_z) & ~x & (0x80 * kOnes);
+  return x | (upper >> 2);                                  // +0x20 on A-Z
+}
+
 struct CaseFoldHash {
   size_t operator()(std::string_view s) const {
-    uint64_t h = 14695981039346656037ULL;  // FNV-1a 64 over the folded bytes
-    for (char c : s) h = (h ^ static_cast<unsigned char>(AsciiLower(c))) * 1099511628211ULL;
-    return static_cast<size_t>(h);
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      h = (h ^ AsciiLowerWord(w)) * 0xff51afd7ed558ccdULL;
+      h ^= h >> 32;
+    }
+    uint64_t tail = 0;
+    if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);
+    h = (h ^ AsciiLowerWord(tail)) * 0xc4ceb9fe1a85ec53ULL;
+    return static_cast<size_t>(h ^ (h >> 29));
   }
 };
 
