@@ -1,5 +1,8 @@
 #include "engine/base/json_writer.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -47,10 +50,26 @@ bool ValidUtf8(std::string_view s) {
 }  // namespace
 
 void JsonWriter::AppendEscaped(std::string_view s, OutputBuffer* out) {
+  // Eight bytes at a time (most strings are plain ASCII names and DNs): a word holds a byte
+  // < 0x20, '"' or '\\' iff the classic "has a zero byte" test fires on it, exactly (a borrow
+  // only ever adds false hits above a true one, never a hit in a word without one).
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  auto has_zero = [&](uint64_t v) { return ((v - kOnes) & ~v & kHigh) != 0; };
   bool plain = true;
   bool ascii = true;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (w & kHigh) ascii = false;
+    if (((w - 0x20 * kOnes) & ~w & kHigh) || has_zero(w ^ ('"' * kOnes)) ||
+        has_zero(w ^ ('\\' * kOnes))) {
+      plain = false;
+    }
+  }
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) ascii = false;
     if (c < 0x20 || c == '"' || c == '\\') plain = false;
   }

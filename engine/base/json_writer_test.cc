@@ -42,6 +42,23 @@ TEST(JsonWriterTest, StringsAreEscapedExactlyAsNlohmannDoes) {
   }
 }
 
+TEST(JsonWriterTest, EveryByteInEveryPositionOfTheWordScanIsEscapedLikeNlohmann) {
+  // The plain/ASCII scan reads eight bytes at a time: each byte value at each position of a
+  // 19-byte string (two words and a tail) must decide exactly as the DOM does.
+  for (int b = 0; b < 256; ++b) {
+    for (size_t pos = 0; pos < 19; ++pos) {
+      std::string v = "CN=u000001,OU=Usrs";  // 18 plain bytes + the probe
+      v.insert(pos, 1, static_cast<char>(b));
+      std::string text;
+      OutputBuffer out(&text);
+      JsonWriter w(&out);
+      w.String(v);
+      ASSERT_TRUE(w.Finish().ok());
+      ASSERT_EQ(text, Dom(nlohmann::json(v))) << "byte " << b << " at " << pos;
+    }
+  }
+}
+
 TEST(JsonWriterTest, NestedContainersNumbersAndEmptiesMatchTheDom) {
   nlohmann::json dom = {{"a", nlohmann::json::array()},
                         {"b", nlohmann::json::object()},
