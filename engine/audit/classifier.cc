@@ -91,6 +91,18 @@ std::string NormalizeDn(const std::string& dn) {
   return out;
 }
 
+size_t DnHash::operator()(std::string_view dn) const {
+  if (dn.find(' ') == std::string_view::npos) return CaseFoldHash()(dn);
+  return CaseFoldHash()(NormalizeDn(std::string(dn)));
+}
+
+bool DnEqual::operator()(std::string_view a, std::string_view b) const {
+  if (a.find(' ') == std::string_view::npos && b.find(' ') == std::string_view::npos) {
+    return CaseFoldEqual()(a, b);
+  }
+  return NormalizeDn(std::string(a)) == NormalizeDn(std::string(b));
+}
+
 int DirectoryIndex::NodeFor(const std::string& normalized_dn) {
   auto [it, inserted] = node_by_dn_.emplace(normalized_dn, static_cast<int>(nodes_.size()));
   if (inserted) {
@@ -103,12 +115,9 @@ int DirectoryIndex::NodeFor(const std::string& normalized_dn) {
 DirectoryIndex::DirectoryIndex(const DirectorySnapshot& snapshot) : snapshot_(snapshot) {
   const size_t n = snapshot.accounts.size();
   account_by_dn_.reserve(n);
-  account_by_raw_dn_.reserve(n);
   account_by_name_.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    const std::string& dn = snapshot.accounts[i].dn;
-    auto it = account_by_dn_.emplace(NormalizeDn(dn), i).first;
-    account_by_raw_dn_.emplace(dn, it->second);
+    account_by_dn_.emplace(snapshot.accounts[i].dn, i);
     account_by_name_.emplace(snapshot.accounts[i].name, i);
   }
   for (const Group& g : snapshot.groups) {
@@ -119,22 +128,16 @@ DirectoryIndex::DirectoryIndex(const DirectorySnapshot& snapshot) : snapshot_(sn
       if (name != FirstRdnValue(NormalizeDn(g.dn))) nodes_by_name_[name].push_back(id);
     }
   }
-  // Parent links: a group listing another group (or an account) as member. Member DNs are
-  // normalised only when they are not, byte for byte, an account's DN as read (the common
-  // case): at 100 000 accounts normalising every one was a tenth of the audit (issue 11).
+  // Parent links: a group listing another group (or an account) as member. Only a member that
+  // is not an account is normalised (to name its group node).
   std::vector<std::vector<int>> account_parents(n);  // per account: groups listing it
   for (const Group& g : snapshot.groups) {
     const int gid = node_by_dn_.at(NormalizeDn(g.dn));
     for (const std::string& m : g.member_dns) {
-      if (auto raw = account_by_raw_dn_.find(m); raw != account_by_raw_dn_.end()) {
-        account_parents[raw->second].push_back(gid);
-        continue;
-      }
-      std::string mdn = NormalizeDn(m);
-      if (auto it = account_by_dn_.find(mdn); it != account_by_dn_.end()) {
+      if (auto it = account_by_dn_.find(std::string_view(m)); it != account_by_dn_.end()) {
         account_parents[it->second].push_back(gid);
       } else {
-        int child = NodeFor(mdn);
+        int child = NodeFor(NormalizeDn(m));
         nodes_[child].parents.push_back(gid);
       }
     }
@@ -201,7 +204,7 @@ bool DirectoryIndex::InGroup(size_t account_index, const std::string& name_or_dn
     auto it = node_by_dn_.find(NormalizeDn(name_or_dn));
     return it != node_by_dn_.end() && std::binary_search(m.begin(), m.end(), it->second);
   }
-  auto it = nodes_by_name_.find(ToLower(name_or_dn));
+  auto it = nodes_by_name_.find(std::string_view(name_or_dn));
   if (it == nodes_by_name_.end()) return false;
   for (int id : it->second) {
     if (std::binary_search(m.begin(), m.end(), id)) return true;
@@ -218,10 +221,7 @@ std::string DirectoryIndex::FirstGroup(size_t account_index,
 }
 
 const Account* DirectoryIndex::AccountByDn(const std::string& dn) const {
-  if (auto raw = account_by_raw_dn_.find(dn); raw != account_by_raw_dn_.end()) {
-    return &snapshot_.accounts[raw->second];
-  }
-  auto it = account_by_dn_.find(NormalizeDn(dn));
+  auto it = account_by_dn_.find(std::string_view(dn));
   return it == account_by_dn_.end() ? nullptr : &snapshot_.accounts[it->second];
 }
 

@@ -60,6 +60,18 @@ std::string ToLower(std::string s);
 // Lower-cases a DN and drops blanks around ',' and '=' ("OU=Ext, DC=x" == "ou=ext,dc=x").
 std::string NormalizeDn(const std::string& dn);
 
+// Hash and equality of DNs as NormalizeDn sees them, on views: a DN without blanks (nearly
+// all) hashes and compares case-folded in place; only one with blanks is normalised into a
+// copy. Consistent because NormalizeDn of a blank-free DN is its ASCII lower case.
+struct DnHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view dn) const;
+};
+struct DnEqual {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const;
+};
+
 // Lookups over one snapshot: accounts and groups by DN/name, nested membership.
 // Each group's transitive closure of parents is computed once; an account's memberships are
 // the union over its groups, kept as sorted group ids, so membership tests are a hash lookup
@@ -88,14 +100,12 @@ class DirectoryIndex {
   int NodeFor(const std::string& normalized_dn);
 
   const DirectorySnapshot& snapshot_;
-  std::unordered_map<std::string, size_t> account_by_dn_;
-  // Views into the snapshot's names, folded on the fly (no lower-cased copy per account).
+  // Views into the snapshot's DNs and names, normalised or folded on the fly: no lower-cased
+  // copy per account (issue 11), and a member or manager DN finds its account in one lookup.
+  std::unordered_map<std::string_view, size_t, DnHash, DnEqual> account_by_dn_;
   std::unordered_map<std::string_view, size_t, CaseFoldHash, CaseFoldEqual> account_by_name_;
-  // Each account's DN exactly as read (views into the snapshot) -> what account_by_dn_ gives
-  // for it: member and manager DNs usually match byte for byte and skip NormalizeDn.
-  std::unordered_map<std::string_view, size_t> account_by_raw_dn_;
   std::unordered_map<std::string, int> node_by_dn_;
-  std::unordered_map<std::string, std::vector<int>> nodes_by_name_;
+  std::unordered_map<std::string, std::vector<int>, CaseFoldHash, CaseFoldEqual> nodes_by_name_;
   std::vector<Node> nodes_;
   std::vector<std::vector<int>> memberships_;  // per account: sorted node ids
   std::vector<std::vector<const Group*>> group_objects_;

@@ -37,6 +37,7 @@ inline uint64_t AsciiLowerWord(uint64_t x) {
 }
 
 struct CaseFoldHash {
+  using is_transparent = void;  // find(string_view) in a map keyed by std::string: no copy
   size_t operator()(std::string_view s) const {
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
     size_t i = 0;
@@ -54,6 +55,7 @@ struct CaseFoldHash {
 };
 
 struct CaseFoldEqual {
+  using is_transparent = void;
   bool operator()(std::string_view a, std::string_view b) const {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i) {
