@@ -19,13 +19,11 @@
 namespace credsweep {
 namespace {
 
-// One output, streamed into an atomic replace (0600): a crash leaves the old file or the new.
-Status WriteStreamed(const std::string& path, const FindingsDocument& doc,
+// One output, streamed into a file that replaces its final name only on Commit.
+Status WriteStreamed(AtomicFile* file, const FindingsDocument& doc,
                      Status (*write)(const FindingsDocument&, OutputBuffer*)) {
-  CS_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(path, 0600));
-  OutputBuffer out(&file);
-  CS_RETURN_IF_ERROR(write(doc, &out));
-  return file.Commit();
+  OutputBuffer out(file);
+  return write(doc, &out);
 }
 
 }  // namespace
@@ -205,14 +203,19 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
 
   // 5. Outputs, private and crash-safe.
   CS_RETURN_IF_ERROR(MakeDirs(out_dir, 0700));
-  // The two files are independent renderings of one document: one thread each.
+  // The two files are independent renderings of one document: one thread each, into temp
+  // files that replace the final names only when both were written, JSON first — so a refused
+  // or failed output (a symlink at a final name, a full disk) replaces neither.
+  CS_ASSIGN_OR_RETURN(AtomicFile json_file, AtomicFile::Create(out_dir + "/findings.json", 0600));
+  CS_ASSIGN_OR_RETURN(AtomicFile csv_file, AtomicFile::Create(out_dir + "/findings.csv", 0600));
   Status csv;
-  std::thread csv_writer(
-      [&] { csv = WriteStreamed(out_dir + "/findings.csv", doc, WriteFindingsCsv); });
-  Status json = WriteStreamed(out_dir + "/findings.json", doc, WriteFindingsJson);
+  std::thread csv_writer([&] { csv = WriteStreamed(&csv_file, doc, WriteFindingsCsv); });
+  Status json = WriteStreamed(&json_file, doc, WriteFindingsJson);
   csv_writer.join();
   CS_RETURN_IF_ERROR(json);
   CS_RETURN_IF_ERROR(csv);
+  CS_RETURN_IF_ERROR(json_file.Commit());
+  CS_RETURN_IF_ERROR(csv_file.Commit());
   // Only a completed full audit becomes the baseline of `--changed`.
   if (replication_state) {
     CS_RETURN_IF_ERROR(module->save_state(cfg, *replication_state)

@@ -6,6 +6,10 @@
 //   RunAuditJob                   the thin job behind `credsweep audit`: opens the store, reads
 //                                 the directory and the hash dump, calls RunAudit, writes
 //                                 OUT/findings.json and OUT/findings.csv (0600, atomic).
+//                                 With a dump file (not replication, not OpenLDAP) a second
+//                                 thread opens the store index-only, loads the dump and looks
+//                                 up its hashes (prefetched_store.h) while the directory is
+//                                 read; the two outputs are written by one thread each.
 //
 // Example:
 //   CS_ASSIGN_OR_RETURN(Config cfg, LoadConfig("credsweep.toml"));

@@ -475,18 +475,21 @@ state_dir = "{work}/state"
             self.assertIn("force_rules", r.stderr)
 
     def test_symlink_at_an_output_name_is_refused_and_its_target_untouched(self):
-        work = self.work()
-        victim = os.path.join(work, "victim.txt")
-        sup.write_private(victim, "precious\n")
-        out = os.path.join(work, "out")
-        os.makedirs(out, mode=0o700)
-        os.symlink(victim, os.path.join(out, "findings.json"))
-        r = sup.run(BINARY, "audit", "--config", self.config(work), "--out", out)
-        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
-        self.assertIn("symbolic link", r.stderr)
-        with open(victim) as f:
-            self.assertEqual(f.read(), "precious\n")
-        self.assertEqual(sorted(os.listdir(out)), ["findings.json"])  # no temp file left
+        # Either output name: the audit writes both files at once, and neither lands.
+        for name in ("findings.json", "findings.csv"):
+            with self.subTest(name=name):
+                work = self.work()
+                victim = os.path.join(work, "victim.txt")
+                sup.write_private(victim, "precious\n")
+                out = os.path.join(work, "out")
+                os.makedirs(out, mode=0o700)
+                os.symlink(victim, os.path.join(out, name))
+                r = sup.run(BINARY, "audit", "--config", self.config(work), "--out", out)
+                self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+                self.assertIn("symbolic link", r.stderr)
+                with open(victim) as f:
+                    self.assertEqual(f.read(), "precious\n")
+                self.assertEqual(sorted(os.listdir(out)), [name])  # no temp file, no other output
 
     def test_group_writable_output_folder_is_refused(self):
         work = self.work()
