@@ -135,7 +135,6 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   std::unordered_map<uint32_t, size_t> by_rid;
   by_name.reserve(n);
   by_rid.reserve(n);
-  std::unordered_map<std::string_view, std::vector<size_t>> by_employee_id;
   for (size_t i = 0; i < n; ++i) {
     const Account& a = snapshot.accounts[i];
     AccountFacts& f = facts.accounts[i];
@@ -144,7 +143,6 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     f.cls = classifier->Classify(*index, a, i);
     by_name.emplace(a.name, i);
     if (a.rid) by_rid.emplace(*a.rid, i);
-    if (!a.employee_id.empty()) by_employee_id[a.employee_id].push_back(i);
     if (a.last_logon) facts.logon_times_known = true;
     f.in_it_staff = !cfg.classify.it_staff_group.empty() &&
                     index->InGroup(i, cfg.classify.it_staff_group);
@@ -155,6 +153,23 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
         f.required_level = level;
         f.required_by = group;
       }
+    }
+  }
+
+  // Accounts by employee ID, for linking an admin account to the person's daily one: only the
+  // IDs that privileged accounts carry are collected (a handful), in account order.
+  std::unordered_map<std::string_view, std::vector<size_t>> by_employee_id;
+  for (size_t i = 0; i < n; ++i) {
+    const Account& a = snapshot.accounts[i];
+    if (facts.accounts[i].cls.is_privileged && !a.employee_id.empty()) {
+      by_employee_id.emplace(a.employee_id, std::vector<size_t>());
+    }
+  }
+  if (!by_employee_id.empty()) {
+    for (size_t i = 0; i < n; ++i) {
+      const std::string& id = snapshot.accounts[i].employee_id;
+      if (id.empty()) continue;
+      if (auto it = by_employee_id.find(id); it != by_employee_id.end()) it->second.push_back(i);
     }
   }
 
@@ -304,7 +319,7 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
         }
       }
       if (!daily && !a.employee_id.empty()) {
-        for (size_t other : by_employee_id[a.employee_id]) {
+        for (size_t other : by_employee_id.at(a.employee_id)) {
           if (other != i && !facts.accounts[other].cls.is_privileged) {
             daily = other;
             break;

@@ -209,7 +209,16 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
   CS_ASSIGN_OR_RETURN(AtomicFile json_file, AtomicFile::Create(out_dir + "/findings.json", 0600));
   CS_ASSIGN_OR_RETURN(AtomicFile csv_file, AtomicFile::Create(out_dir + "/findings.csv", 0600));
   Status csv;
-  std::thread csv_writer([&] { csv = WriteStreamed(&csv_file, doc, WriteFindingsCsv); });
+  std::thread csv_writer([&] {
+    csv = WriteStreamed(&csv_file, doc, WriteFindingsCsv);
+    // The inputs are no longer needed (the document holds its own copies): freeing a
+    // 100 000-account snapshot and closing the store took ~0.3 s, here beside the JSON writer
+    // instead of after it. The hash dump's secure memory is wiped as it goes.
+    prefetched.reset();
+    store.reset();
+    snapshot = Status::Internal("released");
+    hashes = HashDump::Empty();
+  });
   Status json = WriteStreamed(&json_file, doc, WriteFindingsJson);
   csv_writer.join();
   CS_RETURN_IF_ERROR(json);
