@@ -11,7 +11,10 @@
 #                     --expected-keys 10000000 -
 #                 (bench/e2e_compare.sh makes 10^8 and 10^9 ones the same way)
 #     N_ACCOUNTS  default 100000
-#     WORKDIR     default /tmp/cs_audit_bench.N (the directory is generated once and kept)
+#     WORKDIR     default ${XDG_CACHE_HOME:-$HOME/.cache}/credsweep-bench/audit.N, created 0700
+#                 (the directory is generated once and kept; not a fixed name under /tmp, which
+#                 another user could create first, and credsweep refuses output folders that
+#                 others can write to)
 #   env: CREDSWEEP_BUILD_DIR (default build), RUNS (default 3; the best run is printed, the
 #        first one also warms the page cache), BEFORE=PATH_TO_OTHER_credsweep to print a second
 #        binary's figures beside (e.g. the previous release).
@@ -23,7 +26,8 @@
 set -euo pipefail
 store=${1:?usage: bash bench/audit_bench.sh STORE [N_ACCOUNTS] [WORKDIR]}
 n=${2:-100000}
-work=${3:-/tmp/cs_audit_bench.$n}
+work=${3:-${XDG_CACHE_HOME:-$HOME/.cache}/credsweep-bench/audit.$n}
+(umask 077 && mkdir -p "$work")
 build=${CREDSWEEP_BUILD_DIR:-build}
 bin=$build/credsweep
 runs=${RUNS:-3}
