@@ -73,11 +73,19 @@ bool IsSearchTrailer(std::span<const LogicalLine> rec) {
 }
 
 // One record -> an entry for on_entry, or a SkippedEntry.
+// `e` is the previous record's entry, reused: its attribute map keeps its nodes and value
+// lists (a 100 000-entry export would otherwise allocate and free ~3 million of them, issue
+// 11); every value is wiped and dropped here, and attributes this record does not have are
+// erased before the entry is handed on, so on_entry sees exactly this record.
 void EmitRecord(std::span<const LogicalLine> rec, const std::string& origin,
                 const std::function<void(LdapEntry&&)>& on_entry,
-                std::vector<SkippedEntry>* skipped) {
+                std::vector<SkippedEntry>* skipped, LdapEntry& e, std::string& attr) {
   if (rec.empty() || IsSearchTrailer(rec)) return;
-  LdapEntry e;
+  for (auto& [k, vs] : e.attrs) {
+    for (auto& v : vs) sodium_memzero(v.data(), v.size());
+    vs.clear();
+  }
+  e.dn.clear();
   std::string reason;
   for (size_t i = 0; i < rec.size() && reason.empty(); ++i) {
     const LogicalLine& l = rec[i];
@@ -88,7 +96,8 @@ void EmitRecord(std::span<const LogicalLine> rec, const std::string& origin,
       reason = where() + "not an 'attribute: value' line";
       break;
     }
-    std::string attr = AsciiLower(text.substr(0, colon));
+    attr.assign(text.substr(0, colon));
+    for (char& c : attr) c = AsciiLower(c);
     std::string_view rest = text.substr(colon + 1);
     std::string value;
     if (!rest.empty() && rest.front() == ':') {
@@ -120,7 +129,9 @@ void EmitRecord(std::span<const LogicalLine> rec, const std::string& origin,
       continue;
     }
     if (attr == "control") continue;
-    e.attrs[std::move(attr)].push_back(std::move(value));
+    auto it = e.attrs.find(attr);
+    if (it == e.attrs.end()) it = e.attrs.emplace(attr, std::vector<std::string>()).first;
+    it->second.push_back(std::move(value));
   }
   if (!reason.empty()) {
     // Values read so far may include secrets (sambaNTPassword): wipe before dropping them.
@@ -129,6 +140,7 @@ void EmitRecord(std::span<const LogicalLine> rec, const std::string& origin,
     skipped->push_back({e.dn, reason});
     return;
   }
+  std::erase_if(e.attrs, [](const auto& kv) { return kv.second.empty(); });
   on_entry(std::move(e));
 }
 
@@ -145,13 +157,22 @@ void ForEachLdifEntry(std::string_view text, const std::string& origin,
   std::vector<LogicalLine> rec;
   size_t used = 0;  // lines of rec in use
   bool first = true;
+  LdapEntry entry;   // reused from record to record (EmitRecord)
+  std::string attr;  // the attribute name being read, lower-cased
+  struct WipeOnExit {
+    LdapEntry& e;
+    ~WipeOnExit() {
+      for (auto& [k, vs] : e.attrs)
+        for (auto& v : vs) sodium_memzero(v.data(), v.size());
+    }
+  } wipe_on_exit{entry};
   auto end_record = [&] {
     std::span<const LogicalLine> lines(rec.data(), used);
     if (first && used > 0) {
       first = false;
       if (AsciiLower(lines.front().text().substr(0, 8)) == "version:") lines = lines.subspan(1);
     }
-    EmitRecord(lines, origin, on_entry, skipped);
+    EmitRecord(lines, origin, on_entry, skipped, entry, attr);
     // The unfolded text may hold secret attribute values; wipe it before it is reused.
     for (size_t i = 0; i < used; ++i) {
       if (rec[i].folded) sodium_memzero(rec[i].unfolded.data(), rec[i].unfolded.size());

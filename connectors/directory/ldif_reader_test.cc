@@ -91,6 +91,49 @@ TEST(LdifReaderTest, BadRecordsAreSkippedWithLineAndParsingGoesOn) {
   for (const auto& s : r.skipped) EXPECT_EQ(s.reason.find("notbase64"), std::string::npos);
 }
 
+TEST(LdifReaderTest, EachEntryHoldsOnlyItsOwnAttributes) {
+  // The reader reuses one entry's storage from record to record: nothing of a record may show
+  // in the next one, whatever the consumer moved out of it, and a bad record in between leaves
+  // no trace either.
+  const char* text =
+      "dn: CN=a,DC=x\n"
+      "objectClass: user\n"
+      "description: only in a\n"
+      "member: CN=g1,DC=x\n"
+      "member: CN=g2,DC=x\n"
+      "\n"
+      "dn: CN=bad,DC=x\n"
+      "mail: bad@x\n"
+      "not a line\n"
+      "\n"
+      "dn: CN=b,DC=x\n"
+      "objectClass: user\n"
+      "member: CN=g3,DC=x\n"
+      "\n";
+  std::vector<LdapEntry> seen;
+  std::vector<SkippedEntry> skipped;
+  ForEachLdifEntry(text, "t.ldif", [&](LdapEntry&& e) {
+    // Like SnapshotBuilder: take some values out, leave the rest.
+    LdapEntry kept;
+    kept.dn = std::move(e.dn);
+    kept.attrs["member"] = std::move(e.attrs["member"]);
+    for (const auto& [k, v] : e.attrs)
+      if (k != "member") kept.attrs[k] = v;
+    seen.push_back(std::move(kept));
+  }, &skipped);
+  ASSERT_EQ(seen.size(), 2u);
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(seen[0].dn, "CN=a,DC=x");
+  EXPECT_EQ(seen[0].attrs.at("member"), (std::vector<std::string>{"CN=g1,DC=x", "CN=g2,DC=x"}));
+  EXPECT_EQ(seen[0].attrs.at("description"), std::vector<std::string>{"only in a"});
+  EXPECT_EQ(seen[1].dn, "CN=b,DC=x");
+  EXPECT_EQ(seen[1].attrs.count("description"), 0u);
+  EXPECT_EQ(seen[1].attrs.count("mail"), 0u);
+  EXPECT_EQ(seen[1].attrs.at("objectclass"), std::vector<std::string>{"user"});
+  EXPECT_EQ(seen[1].attrs.at("member"), std::vector<std::string>{"CN=g3,DC=x"});
+  EXPECT_EQ(seen[1].attrs.size(), 2u);
+}
+
 TEST(LdifReaderTest, DegenerateInputs) {
   EXPECT_TRUE(ParseLdif("", "e").entries.empty());
   EXPECT_TRUE(ParseLdif("\n\n\n", "e").entries.empty());
