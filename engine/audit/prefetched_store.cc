@@ -13,34 +13,31 @@ bool Less(const NtHash& a, const NtHash& b) { return std::memcmp(a.data(), b.dat
 Result<std::unique_ptr<PrefetchedStore>> PrefetchedStore::Create(const CorpusStore* store,
                                                                   std::span<const NtHash> hashes) {
   std::unique_ptr<PrefetchedStore> p(new PrefetchedStore(store));
-  SecureArray<NtHash> sorted(hashes.size());
-  if (!sorted.ok()) return Status::Internal("cannot allocate secure memory for the lookup batch");
-  std::copy(hashes.begin(), hashes.end(), sorted.data());
-  std::sort(sorted.data(), sorted.data() + sorted.size(), Less);
-  const size_t distinct =
-      static_cast<size_t>(std::unique(sorted.data(), sorted.data() + sorted.size()) - sorted.data());
-  p->keys_ = SecureArray<NtHash>(distinct);
+  p->keys_ = SecureArray<NtHash>(hashes.size());
   if (!p->keys_.ok()) return Status::Internal("cannot allocate secure memory for the lookup batch");
-  std::copy(sorted.data(), sorted.data() + distinct, p->keys_.data());
-  sorted = SecureArray<NtHash>();
-  CS_RETURN_IF_ERROR(store->LookupBatch(p->keys_.span(), &p->results_));
-  if (p->results_.size() != distinct) {
+  NtHash* begin = p->keys_.data();
+  std::copy(hashes.begin(), hashes.end(), begin);
+  std::sort(begin, begin + hashes.size(), Less);
+  p->distinct_ = static_cast<size_t>(std::unique(begin, begin + hashes.size()) - begin);
+  const std::span<const NtHash> distinct(begin, p->distinct_);
+  CS_RETURN_IF_ERROR(store->LookupBatch(distinct, &p->results_));
+  if (p->results_.size() != distinct.size()) {
     return Status::Internal("corpus store returned " + std::to_string(p->results_.size()) +
-                            " results for " + std::to_string(distinct) + " hashes");
+                            " results for " + std::to_string(distinct.size()) + " hashes");
   }
   return p;
 }
 
 size_t PrefetchedStore::Find(const NtHash& hash) const {
   const NtHash* begin = keys_.data();
-  const NtHash* end = begin + keys_.size();
+  const NtHash* end = begin + distinct_;
   const NtHash* it = std::lower_bound(begin, end, hash, Less);
-  return it != end && *it == hash ? static_cast<size_t>(it - begin) : keys_.size();
+  return it != end && *it == hash ? static_cast<size_t>(it - begin) : distinct_;
 }
 
 Result<LookupResult> PrefetchedStore::Lookup(const NtHash& hash) const {
   const size_t i = Find(hash);
-  if (i < keys_.size()) return results_[i];
+  if (i < distinct_) return results_[i];
   return store_->Lookup(hash);
 }
 
@@ -50,7 +47,7 @@ Status PrefetchedStore::LookupBatch(std::span<const NtHash> hashes,
   std::vector<size_t> missed;
   for (size_t i = 0; i < hashes.size(); ++i) {
     const size_t at = Find(hashes[i]);
-    if (at < keys_.size()) {
+    if (at < distinct_) {
       (*out)[i] = results_[at];
     } else {
       missed.push_back(i);

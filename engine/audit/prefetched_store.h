@@ -39,12 +39,13 @@ class PrefetchedStore final : public CorpusStore {
 
  private:
   explicit PrefetchedStore(const CorpusStore* store) : store_(store) {}
-  // Index of `hash` in keys_, or keys_.size() when it was not prefetched.
+  // Index of `hash` among the distinct keys, or distinct_ when it was not prefetched.
   size_t Find(const NtHash& hash) const;
 
   const CorpusStore* store_;
-  SecureArray<NtHash> keys_;  // sorted, distinct
-  std::vector<LookupResult> results_;  // results_[i] answers keys_[i]
+  SecureArray<NtHash> keys_;  // sorted; the first distinct_ are distinct, the rest unused
+  size_t distinct_ = 0;
+  std::vector<LookupResult> results_;  // results_[i] answers keys_[i], i < distinct_
 };
 
 }  // namespace credsweep
