@@ -145,8 +145,9 @@ void BM_CheckPasswordCall(benchmark::State& state) {
   const bool present = state.range(0) != 0;
   size_t i = 0;
   for (auto _ : state) {
-    auto st = CorpusStore::Open(f.dir, credsweep::StoreOpenOptions{
-                                           .filter_check = credsweep::FilterCheck::kProbedRanges});
+    auto st = CorpusStore::Open(
+        f.dir, credsweep::StoreOpenOptions{.filter_check = credsweep::FilterCheck::kProbedRanges,
+                                           .lookups = credsweep::LookupVolume::kFew});
     if (!st.ok()) {
       state.SkipWithError("open failed");
       break;

@@ -71,7 +71,8 @@ int RunCheckPassword(const CheckPasswordOptions& opt) {
   // kProbedRanges: constant time and memory at any store size — the filter's header and the
   // one 1 MiB range this lookup reads are verified, not the whole filter (corpus_store.h).
   Result<std::unique_ptr<CorpusStore>> store =
-      CorpusStore::Open(opt.store, StoreOpenOptions{.filter_check = FilterCheck::kProbedRanges});
+      CorpusStore::Open(opt.store, StoreOpenOptions{.filter_check = FilterCheck::kProbedRanges,
+                                                      .lookups = LookupVolume::kFew});
   if (!store.ok()) {
     std::cout << "rejected: the leaked-password check is unavailable (store cannot be opened)\n";
     const Status& s = store.status();

@@ -3,6 +3,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -50,8 +53,56 @@ class CorpusStoreImpl final : public CorpusStore {
 
   Status LookupBatch(std::span<const NtHash> hashes,
                      std::vector<LookupResult>* out) const override {
+    if (!ranges_) return LookupUnchecked(hashes, out);
+    // kProbedRanges: every range this batch probes must verify before any answer leaves. The
+    // ranges not verified yet are hashed by a second thread and, once its lookups are done, by
+    // this one (both take the next range from one counter); the answers are returned only when
+    // every one of them verified.
+    std::vector<uint64_t> pending;
+    {
+      std::vector<bool> wanted(ranges_->range_count() + 1, false);
+      for (const NtHash& h : hashes) {
+        const uint64_t r = ranges_->RangeOf(filter_->BlockOf(h.data()));
+        if (!wanted[r] && !ranges_->Verified(r)) {
+          wanted[r] = true;
+          pending.push_back(r);
+        }
+      }
+    }
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::mutex mu;
+    Status damaged;
+    auto verify = [&] {
+      while (!failed.load(std::memory_order_relaxed)) {
+        const size_t i = next.fetch_add(1, std::memory_order_relaxed);
+        if (i >= pending.size()) break;
+        Status s = ranges_->CheckRange(pending[i]);
+        if (!s.ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (damaged.ok()) damaged = std::move(s);
+          failed.store(true, std::memory_order_relaxed);
+        }
+      }
+    };
+    if (pending.size() < 2) {
+      verify();
+      if (!damaged.ok()) return damaged;
+      return LookupUnchecked(hashes, out);
+    }
+    std::thread helper(verify);
+    const Status looked_up = LookupUnchecked(hashes, out);
+    verify();
+    helper.join();
+    if (!damaged.ok()) return damaged;  // before a lookup error: the damage is the cause
+    return looked_up;
+  }
+
+ private:
+  // Filter probes in windows (one prefetched pass per window), then MultiGet of the positives.
+  // With kProbedRanges the caller has verified, or is verifying, every range probed here.
+  Status LookupUnchecked(std::span<const NtHash> hashes, std::vector<LookupResult>* out) const {
     out->assign(hashes.size(), LookupResult{});
-    // Filter probes in windows: one prefetched pass per window, then MultiGet of positives.
     constexpr size_t kWindow = 4096;
     std::unique_ptr<bool[]> maybe(new bool[kWindow]);
     std::vector<rocksdb::Slice> keys;
@@ -61,11 +112,6 @@ class CorpusStoreImpl final : public CorpusStore {
     for (size_t base = 0; base < hashes.size(); base += kWindow) {
       size_t n = std::min(kWindow, hashes.size() - base);
       static_assert(sizeof(NtHash) == 16);
-      if (ranges_) {
-        for (size_t i = 0; i < n; ++i) {
-          CS_RETURN_IF_ERROR(ranges_->CheckBlock(filter_->BlockOf(hashes[base + i].data())));
-        }
-      }
       if (index_only_) {
         std::fill_n(maybe.get(), n, true);
       } else {
@@ -94,7 +140,6 @@ class CorpusStoreImpl final : public CorpusStore {
     return Status::Ok();
   }
 
- private:
   // The RocksDB key of a hash: its bucket (store_format.h, value_format 2).
   static rocksdb::Slice Key(const NtHash& h) {
     return rocksdb::Slice(reinterpret_cast<const char*>(h.data()), store::kBucketPrefixBytes);
@@ -210,9 +255,9 @@ Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, cons
   }
   rocksdb::DB* raw = nullptr;
   const rocksdb::Options index_options =
-      store::IndexOptions(probed       ? store::IndexUse::kProbe
-                          : index_only ? store::IndexUse::kDirect
-                                       : store::IndexUse::kRead);
+      store::IndexOptions(index_only                                      ? store::IndexUse::kDirect
+                          : probed && options.lookups == LookupVolume::kFew ? store::IndexUse::kProbe
+                                                                            : store::IndexUse::kRead);
   rocksdb::Status rs = rocksdb::DB::OpenForReadOnly(index_options, index_path, &raw);
   if (!rs.ok()) {
     return Status::Corruption(index_path + ": cannot open the index (" + rs.ToString() +

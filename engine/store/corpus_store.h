@@ -11,13 +11,15 @@
 // answers "not leaked". Open() checks that manifest, filter and index agree on key type, size,
 // seed, generation and the filter's checksum, and then, depending on StoreOpenOptions:
 //   kFull          hashes the whole filter body (BLAKE2b, ~1 s and the filter's size in page
-//                  cache per 1e8 keys): audit, `corpus check`, `corpus info`.
+//                  cache per 1e8 keys): `corpus info`, tests, benches.
 //   kProbedRanges  reads only the filter header and maps the body; every lookup first verifies
 //                  the 1 MiB range of the filter it probes against the digest recorded at import
-//                  (engine/store/internal/filter_ranges.h), and RocksDB opens only the table
-//                  file a positive needs. Constant time and memory at any store size:
-//                  `check-password`. What it cannot see (damage in ranges no lookup read) is
-//                  what `credsweep corpus verify` checks in full.
+//                  (engine/store/internal/filter_ranges.h), once per range and process. With
+//                  LookupVolume::kFew RocksDB opens only the table file a positive needs:
+//                  constant time and memory at any store size, `check-password`. With kMany
+//                  (below): `corpus check`, whose cost then follows its input, not the store.
+//                  What it cannot see (damage in ranges no lookup read) is what
+//                  `credsweep corpus verify` checks in full.
 //   kIndexOnly     reads only the filter header (the same cheap checks as kProbedRanges) and
 //                  never its body: every lookup goes straight to the RocksDB index, whose block
 //                  checksums RocksDB verifies on every read, so a damaged block is an error,
@@ -70,8 +72,19 @@ struct LookupResult {
 
 enum class FilterCheck { kFull, kProbedRanges, kIndexOnly };
 
+// How many lookups the process will make, which decides how the index is read (with
+// kProbedRanges; kFull reads as kMany, kIndexOnly as internal/index_options.h kDirect):
+//   kFew   check-password: table files opened on demand, nothing cached (IndexUse::kProbe).
+//   kMany  `corpus check`: every table file opened and mapped up front (IndexUse::kRead), and
+//          a batch whose hashes fall in ranges not verified yet hashes those ranges on two
+//          threads while the lookups run; nothing is answered before they all verified.
+//          A first batch of 100 000 random hashes at 1e8 keys touches every range, so this
+//          costs what kFull costs, on both cores; a batch of a few hashes costs a few ranges.
+enum class LookupVolume { kFew, kMany };
+
 struct StoreOpenOptions {
   FilterCheck filter_check = FilterCheck::kFull;  // see the header comment
+  LookupVolume lookups = LookupVolume::kMany;
 };
 
 class CorpusStore {

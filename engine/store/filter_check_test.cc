@@ -162,6 +162,45 @@ TEST_F(FilterCheckTest, DamageInAProbedRangeFailsTheLookup) {
   EXPECT_EQ(*ReadFile(store_ + "/manifest.json"), manifest_before);
 }
 
+// `corpus check` (LookupVolume::kMany): a first batch over both ranges hashes them on two
+// threads while it looks up. Damage in either range fails the whole batch — whichever thread
+// hashed it — and an intact store answers exactly as a full open, batch after batch.
+TEST_F(FilterCheckTest, ManyLookupBatchVerifiesItsRangesOnTwoThreadsAndFailsClosed) {
+  constexpr StoreOpenOptions kMany{.filter_check = FilterCheck::kProbedRanges,
+                                   .lookups = LookupVolume::kMany};
+  std::vector<NtHash> q = *present_;
+  for (const NtHash& h : Absent()) q.push_back(h);
+  auto full = CorpusStore::Open(store_);
+  ASSERT_TRUE(full.ok());
+  std::vector<LookupResult> want;
+  ASSERT_TRUE((*full)->LookupBatch(q, &want).ok());
+  {
+    auto many = CorpusStore::Open(store_, kMany);
+    ASSERT_TRUE(many.ok()) << many.status().ToString();
+    for (int round = 0; round < 2; ++round) {  // the second batch finds both ranges verified
+      std::vector<LookupResult> got;
+      ASSERT_TRUE((*many)->LookupBatch(q, &got).ok());
+      for (size_t i = 0; i < q.size(); ++i) {
+        ASSERT_EQ(got[i].found, want[i].found) << i;
+        ASSERT_EQ(got[i].count, want[i].count) << i;
+      }
+    }
+  }
+  const std::string pristine = *ReadFile(FilterPath());
+  for (uint64_t range : {0u, 1u}) {
+    ASSERT_TRUE(WriteFileAtomic(FilterPath(), pristine, 0644).ok());
+    FlipByte(FilterPath(), bloom::kHeaderSize + range * (1u << 20) + 4242);
+    auto many = CorpusStore::Open(store_, kMany);
+    ASSERT_TRUE(many.ok()) << many.status().ToString();
+    std::vector<LookupResult> got;
+    Status s = (*many)->LookupBatch(q, &got);
+    EXPECT_EQ(s.code(), StatusCode::kCorruption) << "range " << range;
+    EXPECT_NE(s.message().find("range " + std::to_string(range)), std::string::npos)
+        << s.message();
+    EXPECT_NE(s.message().find("filter.csbf"), std::string::npos) << s.message();
+  }
+}
+
 TEST_F(FilterCheckTest, CheapOpenRefusesHeaderAndSidecarMismatches) {
   const std::string saved_filter = *ReadFile(FilterPath());
   const std::string saved_ranges = *ReadFile(RangesPath());

@@ -113,10 +113,10 @@ FilterRanges::~FilterRanges() {
   if (map_ != nullptr) ::munmap(map_, map_bytes_);
 }
 
-Status FilterRanges::CheckBlock(uint64_t block) const {
-  const uint64_t range = block * bloom::kBlockBytes / range_bytes_;
+Status FilterRanges::CheckRange(uint64_t range) const {
   if (range >= ranges_) {
-    return Status::Internal(filter_path_ + ": block " + std::to_string(block) + " out of range");
+    return Status::Internal(filter_path_ + ": range " + std::to_string(range) +
+                            " is past the filter's end");
   }
   if (verified_[range].load(std::memory_order_acquire) != 0) return Status::Ok();
   uint8_t digest[bloom::kRangeDigestBytes];

@@ -73,7 +73,20 @@ class FilterRanges {
 
   // Ok when the range holding `block` matches its digest (hashed on first use, then
   // remembered); kCorruption naming the filter otherwise.
-  [[nodiscard]] Status CheckBlock(uint64_t block) const;
+  [[nodiscard]] Status CheckBlock(uint64_t block) const { return CheckRange(RangeOf(block)); }
+
+  // The same in two steps, for a caller that hashes the ranges a batch needs on several
+  // threads (CorpusStore::LookupBatch): which range holds `block` (range_count() for a block
+  // past the end, which CheckRange refuses), whether it is verified already, and the check.
+  uint64_t range_count() const { return ranges_; }
+  uint64_t RangeOf(uint64_t block) const {
+    const uint64_t range = block * bloom::kBlockBytes / range_bytes_;
+    return range < ranges_ ? range : ranges_;
+  }
+  bool Verified(uint64_t range) const {
+    return range < ranges_ && verified_[range].load(std::memory_order_acquire) != 0;
+  }
+  [[nodiscard]] Status CheckRange(uint64_t range) const;
 
  private:
   FilterRanges() = default;
