@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <set>
 #include <unordered_map>
 #include <cstdint>
 
@@ -17,18 +16,17 @@
 namespace credsweep {
 namespace {
 
-using Attrs = std::map<std::string, std::vector<std::string>>;
+using Attrs = LdapAttrs;
 
 // Attributes whose values are secrets: they feed hashes_out at most, are wiped from the raw
 // entry, and never reach Account::attributes, a message or a log.
-const std::set<std::string>& SecretAttributes() {
-  static const std::set<std::string> k = {
+bool IsSecret(std::string_view lower_attr) {
+  static constexpr std::string_view kSecret[] = {
       "userpassword",  "sambantpassword",          "sambalmpassword", "sambapasswordhistory",
       "unicodepwd",    "supplementalcredentials",  "dbcspwd",         "ntpwdhistory",
       "lmpwdhistory",  "sambacleartextpassword"};
-  return k;
+  return std::find(std::begin(kSecret), std::end(kSecret), lower_attr) != std::end(kSecret);
 }
-bool IsSecret(const std::string& lower_attr) { return SecretAttributes().count(lower_attr) > 0; }
 
 void Wipe(std::vector<std::string>& values) {
   for (auto& v : values) sodium_memzero(v.data(), v.size());
@@ -48,23 +46,23 @@ void FoldOptions(Attrs& attrs) {
   }
 }
 
-const std::string* First(const Attrs& a, const std::string& key) {
+const std::string* First(const Attrs& a, std::string_view key) {
   auto it = a.find(key);
   if (it == a.end() || it->second.empty()) return nullptr;
   return &it->second.front();
 }
-std::string FirstOr(const Attrs& a, const std::string& key) {
+std::string FirstOr(const Attrs& a, std::string_view key) {
   const std::string* v = First(a, key);
   return v ? *v : std::string();
 }
-const std::vector<std::string>& All(const Attrs& a, const std::string& key) {
+const std::vector<std::string>& All(const Attrs& a, std::string_view key) {
   static const std::vector<std::string> kNone;
   auto it = a.find(key);
   return it == a.end() ? kNone : it->second;
 }
-bool HasClass(const Attrs& a, std::string_view cls) {
+bool HasClass(const Attrs& a, std::string_view lower_cls) {
   for (const auto& v : All(a, "objectclass"))
-    if (AsciiLower(v) == cls) return true;
+    if (CaseFoldEqual{}(v, lower_cls)) return true;
   return false;
 }
 
@@ -482,7 +480,7 @@ std::vector<std::string> EntryStateAttributes(DirectoryFlavor flavor) {
 EntryState ParseEntryState(DirectoryFlavor flavor,
                            const std::map<std::string, std::vector<std::string>>& attrs) {
   EntryState st;
-  Attrs a = attrs;
+  Attrs a(attrs.begin(), attrs.end());
   FoldOptions(a);
   if (flavor == DirectoryFlavor::kActiveDirectory) {
     if (const std::string* sid = First(a, "objectsid")) {

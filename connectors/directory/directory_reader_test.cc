@@ -14,7 +14,7 @@
 namespace credsweep {
 namespace {
 
-LdapEntry E(std::string dn, std::map<std::string, std::vector<std::string>> attrs) {
+LdapEntry E(std::string dn, LdapAttrs attrs) {
   return LdapEntry{std::move(dn), std::move(attrs)};
 }
 

@@ -408,7 +408,8 @@ Result<std::map<std::string, std::vector<std::string>>> LdapConnection::ReadEntr
   });
   if (!s.ok()) return s;
   if (!found) return Status::NotFound("entry " + dn + " not found on " + url_);
-  return std::move(found->attrs);
+  return std::map<std::string, std::vector<std::string>>(
+      std::make_move_iterator(found->attrs.begin()), std::make_move_iterator(found->attrs.end()));
 }
 
 Status LdapConnection::ModifyReplace(const std::string& dn, const std::string& attr,

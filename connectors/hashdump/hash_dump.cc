@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -101,16 +102,26 @@ bool IsAbsentHash(std::string_view f) {
   return f.rfind("NO PASSWORD", 0) == 0;
 }
 
-std::vector<std::string_view> SplitColons(std::string_view s, size_t max_fields) {
-  std::vector<std::string_view> out;
+// At most kMaxFields colon-separated fields of one line, on the stack (one per dump line).
+constexpr size_t kMaxFields = 64;
+struct Fields {
+  std::array<std::string_view, kMaxFields> f;
+  size_t n = 0;
+  size_t size() const { return n; }
+  std::string_view operator[](size_t i) const { return f[i]; }
+};
+
+// The last field keeps any further colons.
+Fields SplitColons(std::string_view s, size_t max_fields) {
+  Fields out;
   size_t start = 0;
-  while (out.size() + 1 < max_fields) {
+  while (out.n + 1 < max_fields) {
     size_t p = s.find(':', start);
     if (p == std::string_view::npos) break;
-    out.push_back(s.substr(start, p - start));
+    out.f[out.n++] = s.substr(start, p - start);
     start = p + 1;
   }
-  out.push_back(s.substr(start));
+  out.f[out.n++] = s.substr(start);
   return out;
 }
 
@@ -139,7 +150,7 @@ bool IsNoise(std::string_view line) {
 
 // secretsdump's non-NT lines: Kerberos keys ("user:aes256-cts-hmac-sha1-96:…") and
 // cleartext ("user:CLEARTEXT:…"). Skipped, never parsed as hashes.
-bool IsSecretsdumpSideLine(const std::vector<std::string_view>& f) {
+bool IsSecretsdumpSideLine(const Fields& f) {
   if (f.size() != 3) return false;
   std::string_view t = f[1];
   return t == "CLEARTEXT" || t.find("-cts-") != std::string_view::npos ||
@@ -160,7 +171,7 @@ bool HasSecretsdumpMarker(std::string_view line) {
 
 // Classifies one record-bearing line; kUnknown if it fits nothing.
 Format Classify(std::string_view line) {
-  auto f = SplitColons(line, 64);
+  auto f = SplitColons(line, kMaxFields);
   if (f.size() >= 6 && !f[4].empty() && f[4].front() == '[') return Format::kSmbpasswd;
   if (f.size() >= 7 && f[4].empty() && f[5].empty()) {
     return HasSecretsdumpMarker(line) ? Format::kSecretsdump : Format::kPwdump;
@@ -257,8 +268,28 @@ Result<HashDump> HashDump::Parse(std::string_view text, const std::string& origi
   d.format_ = FormatName(fmt);
   Status err;
   uint8_t nt[16], lm[16];
-  std::unordered_map<std::string, uint64_t> seen_name;  // "history:lower-name" -> line
-  std::unordered_map<uint32_t, uint64_t> seen_rid;      // current records only
+  // (history index, name) -> line, the name case-folded on the fly: views into `text`, which
+  // outlives the map (issue 11: one string and one rehash per line was a third of the load).
+  struct SeenKey {
+    int history;
+    std::string_view name;
+  };
+  struct SeenHash {
+    size_t operator()(const SeenKey& k) const {
+      return CaseFoldHash{}(k.name) ^ (static_cast<size_t>(k.history) * 0x9E3779B97F4A7C15ULL);
+    }
+  };
+  struct SeenEqual {
+    bool operator()(const SeenKey& a, const SeenKey& b) const {
+      return a.history == b.history && CaseFoldEqual{}(a.name, b.name);
+    }
+  };
+  const size_t lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+  std::unordered_map<SeenKey, uint64_t, SeenHash, SeenEqual> seen_name;
+  std::unordered_map<uint32_t, uint64_t> seen_rid;  // current records only
+  seen_name.reserve(lines);
+  seen_rid.reserve(lines);
+  d.records_.reserve(lines);
   ForEachLine(text, [&](uint64_t n, std::string_view line) {
     ++d.lines_read_;
     if (IsNoise(line)) {
@@ -360,9 +391,7 @@ Result<HashDump> HashDump::Parse(std::string_view text, const std::string& origi
     r.account = std::string(name);
     // Two records for one account (or one RID) would make the audit pick one silently: the
     // dump is not what it claims to be. Name both lines.
-    std::string key = std::to_string(r.history_index) + ':';
-    for (char c : name) key += AsciiLower(c);
-    if (auto [it, fresh] = seen_name.emplace(std::move(key), n); !fresh) {
+    if (auto [it, fresh] = seen_name.emplace(SeenKey{r.history_index, name}, n); !fresh) {
       return fail("a second record for account '" + r.account + "'" +
                   (r.history_index ? " (history " + std::to_string(r.history_index) + ")" : "") +
                   "; the first is line " + std::to_string(it->second));

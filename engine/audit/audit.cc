@@ -338,20 +338,19 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     f.owner_mail = o.mail;
     f.owner_source = o.source;
   }
-  // From here on only the facts are read: the lookup structures go before the findings and
-  // summaries are built, so they do not add to the audit's peak (issue 11: ~60 MB at 100 000
-  // accounts).
-  index.reset();
-  by_name = {};
-  by_rid = {};
-  by_employee_id = {};
-  joined = {};
-  targets = {};
-
-  // The account summaries depend only on the facts: built on a second thread while this one
-  // runs the rules and orders the findings (issue 11: the audit proper was one thread).
+  // From here on only the facts are read. The account summaries depend only on them: built on
+  // a second thread while this one runs the rules and orders the findings (issue 11: the audit
+  // proper was one thread). That thread first frees the lookup structures, which this one no
+  // longer touches (~0.08 s at 100 000 accounts, off the critical path), before it builds the
+  // summaries, so they do not add to the audit's peak (~60 MB at 100 000 accounts).
   std::vector<AccountSummary> summaries;
   std::thread summarizer([&] {
+    index.reset();
+    by_name = {};
+    by_rid = {};
+    by_employee_id = {};
+    joined = {};
+    targets = {};
     summaries.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       const AccountFacts& f = facts.accounts[i];

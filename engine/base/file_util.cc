@@ -180,7 +180,9 @@ AtomicFile::AtomicFile(AtomicFile&& o) noexcept
     : path_(std::move(o.path_)),
       tmp_name_(std::move(o.tmp_name_)),
       dir_fd_(std::exchange(o.dir_fd_, -1)),
-      fd_(std::exchange(o.fd_, -1)) {
+      fd_(std::exchange(o.fd_, -1)),
+      written_(std::exchange(o.written_, 0)),
+      kicked_(std::exchange(o.kicked_, 0)) {
   o.tmp_name_.clear();
 }
 
@@ -191,6 +193,8 @@ AtomicFile& AtomicFile::operator=(AtomicFile&& o) noexcept {
     tmp_name_ = std::exchange(o.tmp_name_, std::string());
     dir_fd_ = std::exchange(o.dir_fd_, -1);
     fd_ = std::exchange(o.fd_, -1);
+    written_ = std::exchange(o.written_, 0);
+    kicked_ = std::exchange(o.kicked_, 0);
   }
   return *this;
 }
@@ -207,7 +211,20 @@ void AtomicFile::Abandon() {
 
 Status AtomicFile::Write(const void* data, size_t len) {
   if (fd_ < 0) return Status::Internal("write to a closed AtomicFile for " + path_);
-  return WriteAll(fd_, data, len, path_);
+  CS_RETURN_IF_ERROR(WriteAll(fd_, data, len, path_));
+  written_ += len;
+  // Start writeback of every full 8 MiB as it is written (asynchronous: this does not wait),
+  // so Commit's fsync finds little left to write (issue 11: fsyncing the 57 MB findings.json
+  // of a 100 000-account audit at the end was a quarter of a second of waiting). Only a hint:
+  // where the file system does not support it, Commit's fsync does all the work as before.
+  constexpr uint64_t kKick = uint64_t{8} << 20;
+  if (written_ - kicked_ >= kKick) {
+    const uint64_t upto = written_ / kKick * kKick;
+    (void)::sync_file_range(fd_, static_cast<off_t>(kicked_), static_cast<off_t>(upto - kicked_),
+                            SYNC_FILE_RANGE_WRITE);
+    kicked_ = upto;
+  }
+  return Status::Ok();
 }
 
 Status AtomicFile::Commit() {

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -82,6 +83,8 @@ class AtomicFile {
   std::string tmp_name_;  // inside the folder
   int dir_fd_ = -1;
   int fd_ = -1;
+  uint64_t written_ = 0;  // bytes written
+  uint64_t kicked_ = 0;   // bytes whose writeback Write has started (sync_file_range)
 };
 
 // Replaces `path` with `content` through an AtomicFile. mode 0600 for anything that names
