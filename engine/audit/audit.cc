@@ -84,6 +84,14 @@ bool ExpectsPassword(const Account& a, DirectoryFlavor flavor, bool has_hash) {
   return true;
 }
 
+// Joins a helper thread on every way out of RunAuditOnRecords, error returns included.
+struct JoinOnExit {
+  std::thread& t;
+  ~JoinOnExit() {
+    if (t.joinable()) t.join();
+  }
+};
+
 struct JoinedHashes {
   const NtHash* current = nullptr;
   bool lm = false;
@@ -120,9 +128,6 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     CS_ASSIGN_OR_RETURN(owner_map, ParseOwnerMap(*text, cfg.classify.owner_map));
   }
   CS_ASSIGN_OR_RETURN(std::unique_ptr<Classifier> classifier, Classifier::Create(cfg));
-  // Optional so it can go as soon as owners are resolved (see below).
-  std::optional<DirectoryIndex> index(std::in_place, snapshot);
-
   AuditFacts facts;
   facts.cfg = &cfg;
   facts.now = now_unix;
@@ -130,20 +135,161 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
   facts.logon_times_known = false;
   const size_t n = snapshot.accounts.size();
   facts.accounts.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    facts.accounts[i].account = &snapshot.accounts[i];
+    facts.accounts[i].index = i;
+  }
+
+  // Two independent halves, one per core (issue 11: this part was one thread at 100 000
+  // accounts while the other core idled). This thread builds the directory index and
+  // classifies; the second joins the hash records to accounts by name, looks them up in the
+  // corpus, counts coverage and groups shared passwords. They write different fields of each
+  // AccountFacts (the second: the hash-derived ones and shared_group) and meet below.
   // Keyed by views into the snapshot's own strings, folded on the fly: no lower-cased copy of
-  // every name (issue 11: per-account string churn).
+  // every name (per-account string churn).
   std::unordered_map<std::string_view, size_t, CaseFoldHash, CaseFoldEqual> by_name;
   std::unordered_map<uint32_t, size_t> by_rid;
-  by_name.reserve(n);
-  by_rid.reserve(n);
+  std::vector<JoinedHashes> joined(n);
+  uint64_t unmatched = 0;
+  uint64_t without_hash = 0;
+  std::vector<size_t> with_hash;
+  HashMaterialInfo doc_run_hash_material;
+  doc_run_hash_material.min_coverage = cfg.hashes.min_coverage;
+  Status looked_up;
+  auto join_and_look_up = [&]() -> Status {
+    by_name.reserve(n);
+    by_rid.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      const Account& a = snapshot.accounts[i];
+      by_name.emplace(a.name, i);
+      if (a.rid) by_rid.emplace(*a.rid, i);
+    }
+    // Join: name first (case-insensitive), RID only when the name matches nobody.
+    size_t to_check = 0;
+    for (const HashRecord& r : records) {
+      if (r.nt == nullptr) continue;
+      size_t idx = n;
+      // HashDump strips "DOMAIN\" already; strip again so plain records join the same way.
+      std::string_view name = r.account;
+      if (const size_t slash = name.rfind('\\'); slash != std::string_view::npos) {
+        name.remove_prefix(slash + 1);
+      }
+      if (auto it = by_name.find(name); it != by_name.end()) {
+        idx = it->second;
+      } else if (r.rid) {
+        if (auto it2 = by_rid.find(*r.rid); it2 != by_rid.end()) idx = it2->second;
+      }
+      if (idx == n) {
+        if (r.history_index == 0) ++unmatched;
+        continue;
+      }
+      JoinedHashes& j = joined[idx];
+      if (r.history_index == 0) {
+        if (j.current != nullptr) continue;  // a duplicate line: the first one counts
+        j.current = r.nt;
+        j.lm = r.lm != nullptr;
+        ++to_check;
+      } else if (cfg.rules.check_history) {
+        j.history.push_back(r.nt);
+        ++to_check;
+      }
+    }
+
+    // One corpus batch for every hash to check.
+    if (leak_rule_on && to_check > 0) {
+      SecureArray<NtHash> batch(to_check);
+      if (!batch.ok()) return Status::Internal("cannot allocate secure memory for the lookup batch");
+      size_t k = 0;
+      for (const JoinedHashes& j : joined) {
+        if (j.current) batch.data()[k++] = *j.current;
+        for (const NtHash* h : j.history) batch.data()[k++] = *h;
+      }
+      std::vector<LookupResult> results;
+      CS_RETURN_IF_ERROR(store->LookupBatch(batch.span(), &results).WithContext(
+          "looking up account hashes in the corpus store"));
+      if (results.size() != to_check) {
+        return Status::Internal("corpus store returned " + std::to_string(results.size()) +
+                                " results for " + std::to_string(to_check) + " hashes");
+      }
+      k = 0;
+      const uint64_t min = cfg.rules.leaked_min_count;
+      for (size_t i = 0; i < n; ++i) {
+        AccountFacts& f = facts.accounts[i];
+        if (joined[i].current) {
+          const LookupResult& lr = results[k++];
+          // The empty password is reported by empty-password, which says more.
+          if (lr.found && lr.count >= min && *joined[i].current != kEmptyNtHash) {
+            f.leaked_count = lr.count;
+          }
+        }
+        for (size_t h = 0; h < joined[i].history.size(); ++h) {
+          const LookupResult& lr = results[k++];
+          if (lr.found && lr.count >= min) {
+            ++f.history_leaked;
+            f.history_max_count = std::max(f.history_max_count, lr.count);
+          }
+        }
+      }
+    }
+
+    HashMaterialInfo& coverage = doc_run_hash_material;
+    for (size_t i = 0; i < n; ++i) {
+      AccountFacts& f = facts.accounts[i];
+      f.has_hash = joined[i].current != nullptr;
+      if (ExpectsPassword(snapshot.accounts[i], snapshot.flavor, f.has_hash)) {
+        ++coverage.accounts_expected;
+        if (f.has_hash) ++coverage.accounts_covered;
+      }
+      if (!f.has_hash) {
+        ++without_hash;
+        continue;
+      }
+      with_hash.push_back(i);
+      f.empty_password = *joined[i].current == kEmptyNtHash;
+      f.lm_stored = joined[i].lm;
+    }
+
+    // Shared passwords: sort by hash, runs of 2+ are groups. Only indices leave this block.
+    std::vector<size_t>& by_hash = with_hash;  // sorted in place: only its size is used later
+    std::sort(by_hash.begin(), by_hash.end(), [&](size_t a, size_t b) {
+      return std::memcmp(joined[a].current->data(), joined[b].current->data(), 16) < 0;
+    });
+    std::vector<std::vector<size_t>> groups;
+    for (size_t s = 0; s < by_hash.size();) {
+      size_t e = s + 1;
+      while (e < by_hash.size() && *joined[by_hash[e]].current == *joined[by_hash[s]].current) ++e;
+      if (e - s >= 2) {
+        std::vector<size_t> members(by_hash.begin() + s, by_hash.begin() + e);
+        std::sort(members.begin(), members.end(), [&](size_t a, size_t b) {
+          return ToLower(snapshot.accounts[a].name) < ToLower(snapshot.accounts[b].name);
+        });
+        groups.push_back(std::move(members));
+      }
+      s = e;
+    }
+    std::sort(groups.begin(), groups.end(), [&](const auto& a, const auto& b) {
+      if (a.size() != b.size()) return a.size() > b.size();
+      return ToLower(snapshot.accounts[a[0]].name) < ToLower(snapshot.accounts[b[0]].name);
+    });
+    for (size_t g = 0; g < groups.size(); ++g) {
+      SharedGroup sg;
+      sg.label = "shared-password group " + std::to_string(g + 1) + " (" +
+                 std::to_string(groups[g].size()) + " accounts)";
+      sg.members = groups[g];
+      for (size_t m : sg.members) facts.accounts[m].shared_group = g;
+      facts.shared_groups.push_back(std::move(sg));
+    }
+    return Status::Ok();
+  };
+  std::thread joiner([&] { looked_up = join_and_look_up(); });
+  JoinOnExit join_joiner{joiner};
+
+  // Optional so it can go as soon as owners are resolved (see below).
+  std::optional<DirectoryIndex> index(std::in_place, snapshot);
   for (size_t i = 0; i < n; ++i) {
     const Account& a = snapshot.accounts[i];
     AccountFacts& f = facts.accounts[i];
-    f.account = &a;
-    f.index = i;
     f.cls = classifier->Classify(*index, a, i);
-    by_name.emplace(a.name, i);
-    if (a.rid) by_rid.emplace(*a.rid, i);
     if (a.last_logon) facts.logon_times_known = true;
     f.in_it_staff = !cfg.classify.it_staff_group.empty() &&
                     index->InGroup(i, cfg.classify.it_staff_group);
@@ -174,97 +320,8 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     }
   }
 
-  HashMaterialInfo doc_run_hash_material;
-  doc_run_hash_material.min_coverage = cfg.hashes.min_coverage;
-
-  // Join: name first (case-insensitive), RID only when the name matches nobody.
-  std::vector<JoinedHashes> joined(n);
-  uint64_t unmatched = 0;
-  size_t to_check = 0;
-  for (const HashRecord& r : records) {
-    if (r.nt == nullptr) continue;
-    size_t idx = n;
-    // HashDump strips "DOMAIN\" already; strip again so plain records join the same way.
-    std::string_view name = r.account;
-    if (const size_t slash = name.rfind('\\'); slash != std::string_view::npos) {
-      name.remove_prefix(slash + 1);
-    }
-    if (auto it = by_name.find(name); it != by_name.end()) {
-      idx = it->second;
-    } else if (r.rid) {
-      if (auto it2 = by_rid.find(*r.rid); it2 != by_rid.end()) idx = it2->second;
-    }
-    if (idx == n) {
-      if (r.history_index == 0) ++unmatched;
-      continue;
-    }
-    JoinedHashes& j = joined[idx];
-    if (r.history_index == 0) {
-      if (j.current != nullptr) continue;  // a duplicate line: the first one counts
-      j.current = r.nt;
-      j.lm = r.lm != nullptr;
-      ++to_check;
-    } else if (cfg.rules.check_history) {
-      j.history.push_back(r.nt);
-      ++to_check;
-    }
-  }
-
-  // One corpus batch for every hash to check.
-  if (leak_rule_on && to_check > 0) {
-    SecureArray<NtHash> batch(to_check);
-    if (!batch.ok()) return Status::Internal("cannot allocate secure memory for the lookup batch");
-    size_t k = 0;
-    for (const JoinedHashes& j : joined) {
-      if (j.current) batch.data()[k++] = *j.current;
-      for (const NtHash* h : j.history) batch.data()[k++] = *h;
-    }
-    std::vector<LookupResult> results;
-    CS_RETURN_IF_ERROR(store->LookupBatch(batch.span(), &results).WithContext(
-        "looking up account hashes in the corpus store"));
-    if (results.size() != to_check) {
-      return Status::Internal("corpus store returned " + std::to_string(results.size()) +
-                              " results for " + std::to_string(to_check) + " hashes");
-    }
-    k = 0;
-    const uint64_t min = cfg.rules.leaked_min_count;
-    for (size_t i = 0; i < n; ++i) {
-      AccountFacts& f = facts.accounts[i];
-      if (joined[i].current) {
-        const LookupResult& lr = results[k++];
-        // The empty password is reported by empty-password, which says more.
-        if (lr.found && lr.count >= min && *joined[i].current != kEmptyNtHash) {
-          f.leaked_count = lr.count;
-        }
-      }
-      for (size_t h = 0; h < joined[i].history.size(); ++h) {
-        const LookupResult& lr = results[k++];
-        if (lr.found && lr.count >= min) {
-          ++f.history_leaked;
-          f.history_max_count = std::max(f.history_max_count, lr.count);
-        }
-      }
-    }
-  }
-
-  uint64_t without_hash = 0;
-  std::vector<size_t> with_hash;
-  HashMaterialInfo& coverage = doc_run_hash_material;
-  for (size_t i = 0; i < n; ++i) {
-    AccountFacts& f = facts.accounts[i];
-    f.has_hash = joined[i].current != nullptr;
-    if (ExpectsPassword(snapshot.accounts[i], snapshot.flavor, f.has_hash)) {
-      ++coverage.accounts_expected;
-      if (f.has_hash) ++coverage.accounts_covered;
-    }
-    if (!f.has_hash) {
-      ++without_hash;
-      continue;
-    }
-    with_hash.push_back(i);
-    f.empty_password = *joined[i].current == kEmptyNtHash;
-    f.lm_stored = joined[i].lm;
-  }
+  joiner.join();
+  CS_RETURN_IF_ERROR(looked_up);
 
   // Targeted guessing over the same hashes (joined history is empty unless check_history).
   std::vector<GuessTarget> targets(n);
@@ -275,36 +332,6 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     targets[i].history = joined[i].history;
   }
   CS_RETURN_IF_ERROR(RunGuessStage(cfg, snapshot, targets, now_unix, &facts));
-
-  // Shared passwords: sort by hash, runs of 2+ are groups. Only indices leave this block.
-  std::sort(with_hash.begin(), with_hash.end(), [&](size_t a, size_t b) {
-    return std::memcmp(joined[a].current->data(), joined[b].current->data(), 16) < 0;
-  });
-  std::vector<std::vector<size_t>> groups;
-  for (size_t s = 0; s < with_hash.size();) {
-    size_t e = s + 1;
-    while (e < with_hash.size() && *joined[with_hash[e]].current == *joined[with_hash[s]].current) ++e;
-    if (e - s >= 2) {
-      std::vector<size_t> members(with_hash.begin() + s, with_hash.begin() + e);
-      std::sort(members.begin(), members.end(), [&](size_t a, size_t b) {
-        return ToLower(snapshot.accounts[a].name) < ToLower(snapshot.accounts[b].name);
-      });
-      groups.push_back(std::move(members));
-    }
-    s = e;
-  }
-  std::sort(groups.begin(), groups.end(), [&](const auto& a, const auto& b) {
-    if (a.size() != b.size()) return a.size() > b.size();
-    return ToLower(snapshot.accounts[a[0]].name) < ToLower(snapshot.accounts[b[0]].name);
-  });
-  for (size_t g = 0; g < groups.size(); ++g) {
-    SharedGroup sg;
-    sg.label = "shared-password group " + std::to_string(g + 1) + " (" +
-               std::to_string(groups[g].size()) + " accounts)";
-    sg.members = groups[g];
-    for (size_t m : sg.members) facts.accounts[m].shared_group = g;
-    facts.shared_groups.push_back(std::move(sg));
-  }
 
   // Linked daily accounts, authentication levels, owners.
   for (size_t i = 0; i < n; ++i) {
@@ -373,12 +400,7 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
       summaries.push_back(std::move(s));
     }
   });
-  struct JoinOnExit {
-    std::thread& t;
-    ~JoinOnExit() {
-      if (t.joinable()) t.join();
-    }
-  } join_summarizer{summarizer};
+  JoinOnExit join_summarizer{summarizer};
 
   FindingsDocument doc;
   // Room for one finding per account up front: growing by doubling from nothing held the old
