@@ -430,6 +430,47 @@ TEST(AuditTest, SharedPasswordsAreLabelledGroupsAndAdminSharingIsFlagged) {
   }
 }
 
+// A big group: each member's detail names the first 20 others (by name) and counts the rest,
+// so the text grows with the group, not with its square; the group label still names the size.
+TEST(AuditTest, BigSharedGroupsListTwentyOthersAndCountTheRest) {
+  World w;
+  std::vector<std::string> names;
+  for (int i = 0; i < 30; ++i) {
+    char n[8];
+    std::snprintf(n, sizeof n, "u%02d", i);
+    names.push_back(n);
+    w.User(n);
+    w.Password(n, "Velkommen2026");
+  }
+  w.User("adm-u00");
+  w.Password("adm-u00", "Velkommen2026");
+  w.AddGroup("Domain Admins", {w.Dn("adm-u00")});
+  FakeStore store;
+  auto doc = w.Audit(BaseConfig(), &store);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  size_t members = 0;
+  for (const Finding& f : doc->findings) {
+    if (f.rule == "shared-password") {
+      ++members;
+      EXPECT_EQ(f.group.value(), "shared-password group 1 (31 accounts)");
+      if (f.account == "u00") {
+        // adm-u00 sorts first; then u01..u19 (u00 is the finding's own account); 10 remain.
+        std::string want = "Uses the same password as: adm-u00";
+        for (int i = 1; i <= 19; ++i) want += ", " + names[i];
+        EXPECT_EQ(f.detail, want + " and 10 more accounts.");
+      }
+    }
+    if (f.rule == "admin-shares-password") {
+      // The 30 non-admin accounts: 20 named, 10 counted.
+      EXPECT_THAT(f.detail, HasSubstr("u00, u01"));
+      EXPECT_THAT(f.detail, HasSubstr(", u19 and 10 more accounts."));
+      EXPECT_THAT(f.detail, ::testing::Not(HasSubstr("u20")));
+    }
+  }
+  EXPECT_EQ(members, 31u);
+  EXPECT_EQ(Accounts(*doc, "admin-shares-password"), std::set<std::string>{"adm-u00"});
+}
+
 TEST(AuditTest, NoStoreIsAnErrorNeverNoLeaks) {
   World w;
   w.User("alice");
