@@ -209,6 +209,43 @@ TEST(HashDumpTest, TwoRecordsForOneAccountOrRidNameBothLines) {
   EXPECT_EQ(history->records().size(), 2u);
 }
 
+// The first offending line in file order is the one reported, whichever check finds it: a
+// repeat before a malformed line, a malformed line before a repeat, a RID repeated before a
+// name, and a third record of a name naming the first line.
+TEST(HashDumpTest, TheEarliestBadLineIsReported) {
+  const std::string lm = kLmEmpty;
+  auto line = [&](const std::string& name, int rid, const std::string& nt) {
+    return name + ":" + std::to_string(rid) + ":" + lm + ":" + nt + ":::\n";
+  };
+  auto repeat_then_bad = HashDump::Parse(
+      line("ann", 1101, kNtA) + line("ANN", 1102, kNtB) + "not a record\n", "d.txt");
+  ASSERT_FALSE(repeat_then_bad.ok());
+  EXPECT_EQ(repeat_then_bad.status().message(),
+            "d.txt:2: a second record for account 'ANN'; the first is line 1");
+  auto bad_then_repeat = HashDump::Parse(
+      line("ann", 1101, kNtA) + "not a record\n" + line("ann", 1102, kNtB), "d.txt");
+  ASSERT_FALSE(bad_then_repeat.ok());
+  EXPECT_EQ(bad_then_repeat.status().message().rfind("d.txt:2: ", 0), 0u)
+      << bad_then_repeat.status().message();
+  auto rid_then_name = HashDump::Parse(line("ann", 1101, kNtA) + line("bob", 1101, kNtB) +
+                                           line("Ann", 1103, kNtB),
+                                       "d.txt");
+  ASSERT_FALSE(rid_then_name.ok());
+  EXPECT_EQ(rid_then_name.status().message(),
+            "d.txt:2: RID 1101 of 'bob' was already given on line 1");
+  auto both_on_one_line =
+      HashDump::Parse(line("ann", 1101, kNtA) + line("ann", 1101, kNtB), "d.txt");
+  ASSERT_FALSE(both_on_one_line.ok());
+  EXPECT_EQ(both_on_one_line.status().message(),
+            "d.txt:2: a second record for account 'ann'; the first is line 1");
+  auto third = HashDump::Parse(line("x", 1, kNtA) + line("ann", 1101, kNtA) + line("y", 2, kNtA) +
+                                   line("ANN", 1102, kNtB) + line("aNN", 1103, kNtB),
+                               "d.txt");
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.status().message(),
+            "d.txt:4: a second record for account 'ANN'; the first is line 2");
+}
+
 TEST(HashDumpTest, LoadReadsAPipeInFull) {
   // A FIFO reports size 0 to fstat; 5000 lines (~300 KiB) must all arrive.
   char dir[] = "/tmp/hash_dump_fifo_XXXXXX";
