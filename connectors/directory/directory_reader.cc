@@ -454,14 +454,27 @@ DirectorySnapshot SnapshotBuilder::Finish() && {
   std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) {
     return a.hash != b.hash ? a.hash < b.hash : a.group < b.group;
   });
+  // Where each run of hashes starts, by the hash's top bits (the array is sorted by hash, so by
+  // them too): a lookup reads one slot and the few edges after it, not a binary search.
+  int bits = 1;
+  while ((size_t{1} << bits) < edges.size() && bits < 30) ++bits;
+  const int shift = 64 - bits;
+  auto slot_of = [&](size_t h) { return static_cast<size_t>(static_cast<uint64_t>(h) >> shift); };
+  std::vector<uint32_t> slot_start((size_t{1} << bits) + 1, 0);
+  for (const Edge& e : edges) ++slot_start[slot_of(e.hash) + 1];
+  for (size_t b = 1; b < slot_start.size(); ++b) slot_start[b] += slot_start[b - 1];
   auto for_each_parent = [&](std::string_view dn, auto&& fn) {
     const size_t h = CaseFoldHash{}(dn);
-    auto it = std::lower_bound(edges.begin(), edges.end(), h,
-                               [](const Edge& e, size_t v) { return e.hash < v; });
-    for (; it != edges.end() && it->hash == h; ++it) {
-      if (CaseFoldEqual{}(it->member, dn)) fn(it->group);
+    const size_t b = slot_of(h);
+    for (size_t i = slot_start[b]; i < slot_start[b + 1]; ++i) {
+      if (edges[i].hash == h && CaseFoldEqual{}(edges[i].member, dn)) fn(edges[i].group);
     }
   };
+  // A group's own parents, found once: every account in it walks them.
+  std::vector<std::vector<size_t>> group_parents(snap.groups.size());
+  for (size_t gi = 0; gi < snap.groups.size(); ++gi) {
+    for_each_parent(snap.groups[gi].dn, [&](size_t p) { group_parents[gi].push_back(p); });
+  }
   // Breadth-first per account; `seen_by` marks a group with the account that reached it, so
   // one array serves every account.
   std::vector<size_t> seen_by(snap.groups.size(), SIZE_MAX);
@@ -485,7 +498,7 @@ DirectorySnapshot SnapshotBuilder::Finish() && {
     for (size_t q = 0; q < queue.size(); ++q) {
       const size_t gi = queue[q];
       acct.groups.push_back(snap.groups[gi].dn);
-      for_each_parent(snap.groups[gi].dn, visit);
+      for (size_t p : group_parents[gi]) visit(p);
     }
   }
   return std::move(snap_);

@@ -87,6 +87,7 @@ void EmitRecord(std::span<const LogicalLine> rec, const std::string& origin,
   }
   e.dn.clear();
   std::string reason;
+  auto prev = e.attrs.end();  // the attribute of the previous line (only within this record)
   for (size_t i = 0; i < rec.size() && reason.empty(); ++i) {
     const LogicalLine& l = rec[i];
     const std::string_view text = l.text();
@@ -129,9 +130,13 @@ void EmitRecord(std::span<const LogicalLine> rec, const std::string& origin,
       continue;
     }
     if (attr == "control") continue;
-    auto it = e.attrs.find(attr);
-    if (it == e.attrs.end()) it = e.attrs.emplace(attr, std::vector<std::string>()).first;
-    it->second.push_back(std::move(value));
+    // A multi-valued attribute's lines come one after another (objectClass, a group's
+    // members): the previous line's slot is reused without a lookup.
+    if (prev == e.attrs.end() || prev->first != attr) {
+      prev = e.attrs.find(attr);
+      if (prev == e.attrs.end()) prev = e.attrs.emplace(attr, std::vector<std::string>()).first;
+    }
+    prev->second.push_back(std::move(value));
   }
   if (!reason.empty()) {
     // Values read so far may include secrets (sambaNTPassword): wipe before dropping them.

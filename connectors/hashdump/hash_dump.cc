@@ -12,7 +12,6 @@
 #include <charconv>
 #include <cstring>
 #include <new>
-#include <unordered_map>
 #include <string_view>
 
 #include "engine/base/ascii.h"
