@@ -84,8 +84,9 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
 
   // Steps 1 and 2 (store, hash material) and step 3 (the directory) are independent when the
   // hashes come from a dump file: then a second thread opens the store, loads the dump and
-  // looks up every hash in it while this thread reads the directory (issue 11: the directory
-  // read and the index lookups are each about a second at 100 000 accounts). Replication stays
+  // starts the lookup of every hash in it (PrefetchedStore, a thread of its own that runs on
+  // into RunAudit) while this thread reads the directory (issue 11: the directory read and the
+  // index lookups are each most of a second at 100 000 accounts). Replication stays
   // on this thread (Samba's libraries are not thread-safe), and on OpenLDAP the directory read
   // itself adds sambaNTPassword to the hashes, so it must come after.
   std::unique_ptr<CorpusStore> store;
@@ -161,8 +162,10 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
       for (const HashRecord& r : hashes.records()) {
         if (r.nt != nullptr && (r.history_index == 0 || cfg.rules.check_history)) batch[k++] = *r.nt;
       }
+      // Started, not waited for: RunAudit builds the directory index and classifies while the
+      // index is read, and its first lookup waits (and fails closed with the store's error).
       Result<std::unique_ptr<PrefetchedStore>> ahead =
-          PrefetchedStore::Create(store.get(), batch.span());
+          PrefetchedStore::Start(store.get(), batch.span());
       if (!ahead.ok()) {
         return ahead.status().WithContext("looking up account hashes in the corpus store");
       }

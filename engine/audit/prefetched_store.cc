@@ -1,6 +1,7 @@
 #include "engine/audit/prefetched_store.h"
 
 #include <algorithm>
+#include <utility>
 #include <cstring>
 
 namespace credsweep {
@@ -10,8 +11,8 @@ bool Less(const NtHash& a, const NtHash& b) { return std::memcmp(a.data(), b.dat
 
 }  // namespace
 
-Result<std::unique_ptr<PrefetchedStore>> PrefetchedStore::Create(const CorpusStore* store,
-                                                                  std::span<const NtHash> hashes) {
+Result<std::unique_ptr<PrefetchedStore>> PrefetchedStore::Start(const CorpusStore* store,
+                                                                 std::span<const NtHash> hashes) {
   std::unique_ptr<PrefetchedStore> p(new PrefetchedStore(store));
   p->keys_ = SecureArray<NtHash>(hashes.size());
   if (!p->keys_.ok()) return Status::Internal("cannot allocate secure memory for the lookup batch");
@@ -19,13 +20,34 @@ Result<std::unique_ptr<PrefetchedStore>> PrefetchedStore::Create(const CorpusSto
   std::copy(hashes.begin(), hashes.end(), begin);
   std::sort(begin, begin + hashes.size(), Less);
   p->distinct_ = static_cast<size_t>(std::unique(begin, begin + hashes.size()) - begin);
-  const std::span<const NtHash> distinct(begin, p->distinct_);
-  CS_RETURN_IF_ERROR(store->LookupBatch(distinct, &p->results_));
-  if (p->results_.size() != distinct.size()) {
-    return Status::Internal("corpus store returned " + std::to_string(p->results_.size()) +
-                            " results for " + std::to_string(distinct.size()) + " hashes");
-  }
+  p->worker_ = std::thread([raw = p.get()] { raw->Prefetch(); });
   return p;
+}
+
+Result<std::unique_ptr<PrefetchedStore>> PrefetchedStore::Create(const CorpusStore* store,
+                                                                  std::span<const NtHash> hashes) {
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<PrefetchedStore> p, Start(store, hashes));
+  CS_RETURN_IF_ERROR(p->Wait());
+  return p;
+}
+
+PrefetchedStore::~PrefetchedStore() { (void)Wait(); }
+
+void PrefetchedStore::Prefetch() {
+  const std::span<const NtHash> distinct(keys_.data(), distinct_);
+  Status s = store_->LookupBatch(distinct, &results_);
+  if (s.ok() && results_.size() != distinct.size()) {
+    s = Status::Internal("corpus store returned " + std::to_string(results_.size()) +
+                         " results for " + std::to_string(distinct.size()) + " hashes");
+  }
+  prefetched_ = std::move(s);
+}
+
+Status PrefetchedStore::Wait() const {
+  std::call_once(joined_, [this] {
+    if (worker_.joinable()) worker_.join();
+  });
+  return prefetched_;
 }
 
 size_t PrefetchedStore::Find(const NtHash& hash) const {
@@ -36,6 +58,7 @@ size_t PrefetchedStore::Find(const NtHash& hash) const {
 }
 
 Result<LookupResult> PrefetchedStore::Lookup(const NtHash& hash) const {
+  CS_RETURN_IF_ERROR(Wait());
   const size_t i = Find(hash);
   if (i < distinct_) return results_[i];
   return store_->Lookup(hash);
@@ -43,6 +66,7 @@ Result<LookupResult> PrefetchedStore::Lookup(const NtHash& hash) const {
 
 Status PrefetchedStore::LookupBatch(std::span<const NtHash> hashes,
                                     std::vector<LookupResult>* out) const {
+  CS_RETURN_IF_ERROR(Wait());
   out->assign(hashes.size(), LookupResult{});
   std::vector<size_t> missed;
   for (size_t i = 0; i < hashes.size(); ++i) {

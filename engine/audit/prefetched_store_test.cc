@@ -1,10 +1,13 @@
-// PrefetchedStore: answers for the prefetched hashes come from the one batch made at Create();
+// PrefetchedStore: answers for the prefetched hashes come from the one batch made at Create()
+// or Start();
 // anything else is asked of the underlying store, and its errors come through unchanged.
 #include "engine/audit/prefetched_store.h"
 
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
+#include <vector>
 
 namespace credsweep {
 namespace {
@@ -101,6 +104,38 @@ TEST(PrefetchedStoreTest, StoreErrorsFailClosed) {
   const std::vector<NtHash> mixed = {H(1, 1), H(7, 7)};
   EXPECT_EQ((*q)->LookupBatch(mixed, &got).code(), StatusCode::kCorruption);
   EXPECT_EQ((*q)->Lookup(H(7, 7)).status().code(), StatusCode::kCorruption);
+}
+
+// Start returns before the lookup is known; its failure then fails every lookup, from any
+// number of threads, even of hashes it never held — never an empty "not leaked" answer.
+TEST(PrefetchedStoreTest, AStartedPrefetchThatFailsFailsEveryLookup) {
+  CountingStore store;
+  store.fail = true;
+  const std::vector<NtHash> ahead = {H(1, 1), H(2, 2)};
+  auto p = PrefetchedStore::Start(&store, ahead);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  std::vector<Status> seen(4);
+  std::vector<std::thread> askers;
+  for (size_t t = 0; t < seen.size(); ++t) {
+    askers.emplace_back([&, t] {
+      std::vector<LookupResult> got;
+      seen[t] = t % 2 ? (*p)->Lookup(H(1, 1)).status() : (*p)->LookupBatch(ahead, &got);
+    });
+  }
+  for (std::thread& a : askers) a.join();
+  for (const Status& s : seen) EXPECT_EQ(s.code(), StatusCode::kCorruption);
+}
+
+TEST(PrefetchedStoreTest, AStartedPrefetchAnswersOnceItIsDone) {
+  CountingStore store;
+  const std::vector<NtHash> ahead = {H(1, 1), H(2, 2), H(1, 1)};
+  auto p = PrefetchedStore::Start(&store, ahead);
+  ASSERT_TRUE(p.ok());
+  std::vector<LookupResult> got;
+  ASSERT_TRUE((*p)->LookupBatch(ahead, &got).ok());
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].found, got[2].found);
+  EXPECT_EQ(store.hashes_asked, 2u);  // the two distinct hashes, once, by the prefetch
 }
 
 }  // namespace
