@@ -501,6 +501,7 @@ DirectorySnapshot SnapshotBuilder::Finish() && {
       for (size_t p : group_parents[gi]) visit(p);
     }
   }
+  snap.groups_closed = true;
   return std::move(snap_);
 }
 

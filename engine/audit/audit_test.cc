@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "connectors/directory/directory_reader.h"
 #include "engine/audit/audit_job.h"
 #include "engine/audit/classifier.h"
 #include "engine/audit/findings_csv.h"
@@ -201,6 +202,50 @@ TEST(ClassifierTest, NestedGroupsPatternsOusAndProtectedNames) {
   EXPECT_EQ(got["breakglass"].primary, AccountClass::kProtected);
   // A name pattern must not match inside the DN: "svc" appears in no name but in an OU here.
   EXPECT_EQ(got["alice"].labels, std::vector<std::string>{"regular"});
+}
+
+// A snapshot from the directory reader has its groups closed (Account::groups lists nested
+// groups too), so the index skips joining member DNs to accounts; the memberships it then
+// answers must be exactly those of the full join over the same snapshot marked not closed —
+// nesting, a member listed in another spelling, a group that is not in the snapshot, a cycle.
+TEST(ClassifierTest, ClosedGroupsFromTheReaderIndexLikeTheFullJoin) {
+  auto entry = [](std::string dn, LdapAttrs attrs) { return LdapEntry{std::move(dn), attrs}; };
+  const std::string d = ",OU=Staff,DC=corp,DC=example";
+  const std::string g = ",OU=Groups,DC=corp,DC=example";
+  std::vector<LdapEntry> entries = {
+      entry("CN=ann" + d, {{"objectclass", {"user"}}, {"samaccountname", {"ann"}}}),
+      entry("CN=bob" + d, {{"objectclass", {"user"}}, {"samaccountname", {"bob"}}}),
+      entry("CN=cy" + d, {{"objectclass", {"user"}}, {"samaccountname", {"cy"}}}),
+      entry("CN=Tier0" + g, {{"objectclass", {"group"}},
+                             {"samaccountname", {"Tier0"}},
+                             {"member", {"CN=ann" + d, "cn=BOB,ou=staff,dc=corp,dc=example"}}}),
+      entry("CN=Domain Admins" + g, {{"objectclass", {"group"}},
+                                     {"samaccountname", {"Domain Admins"}},
+                                     {"member", {"CN=Tier0" + g, "CN=Ghost" + g}}}),
+      entry("CN=Ghost" + g, {{"objectclass", {"group"}},
+                             {"samaccountname", {"Ghost"}},
+                             {"member", {"CN=Domain Admins" + g, "CN=cy" + d}}}),
+  };
+  DirectorySnapshot closed =
+      BuildSnapshot(entries, DirectoryFlavor::kActiveDirectory, "ldif:t", nullptr);
+  ASSERT_TRUE(closed.groups_closed);
+  ASSERT_EQ(closed.accounts.size(), 3u);
+  DirectorySnapshot open = closed;
+  open.groups_closed = false;
+  DirectoryIndex fast(closed), full(open);
+  for (size_t i = 0; i < closed.accounts.size(); ++i) {
+    std::vector<std::string> a, b;
+    for (const Group* x : fast.GroupObjects(i)) a.push_back(x->name);
+    for (const Group* x : full.GroupObjects(i)) b.push_back(x->name);
+    EXPECT_EQ(a, b) << closed.accounts[i].name;
+    for (const std::string& q :
+         std::vector<std::string>{"Tier0", "Domain Admins", "Ghost", "CN=Ghost" + g, "Nobody"}) {
+      EXPECT_EQ(fast.InGroup(i, q), full.InGroup(i, q)) << closed.accounts[i].name << " " << q;
+    }
+  }
+  EXPECT_TRUE(fast.InGroup(1, "Domain Admins"));  // bob: via Tier0, listed as cn=BOB,…
+  EXPECT_TRUE(fast.InGroup(2, "Domain Admins"));  // cy: via the Ghost <-> Domain Admins cycle
+  EXPECT_FALSE(fast.InGroup(0, "Nobody"));
 }
 
 TEST(ClassifierTest, SeveralLabelsOnePrimaryAndProtectedWins) {

@@ -3,6 +3,7 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <span>
 #include <cctype>
 #include <cstdint>
 
@@ -97,8 +98,9 @@ size_t DnHash::operator()(std::string_view dn) const {
 }
 
 bool DnEqual::operator()(std::string_view a, std::string_view b) const {
+  if (CaseFoldEqual()(a, b)) return true;  // the usual case: spelled alike
   if (a.find(' ') == std::string_view::npos && b.find(' ') == std::string_view::npos) {
-    return CaseFoldEqual()(a, b);
+    return false;
   }
   return NormalizeDn(std::string(a)) == NormalizeDn(std::string(b));
 }
@@ -115,11 +117,7 @@ int DirectoryIndex::NodeFor(const std::string& normalized_dn) {
 DirectoryIndex::DirectoryIndex(const DirectorySnapshot& snapshot) : snapshot_(snapshot) {
   const size_t n = snapshot.accounts.size();
   account_by_dn_.reserve(n);
-  account_by_name_.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    account_by_dn_.emplace(snapshot.accounts[i].dn, i);
-    account_by_name_.emplace(snapshot.accounts[i].name, i);
-  }
+  for (size_t i = 0; i < n; ++i) account_by_dn_.emplace(snapshot.accounts[i].dn, i);
   for (const Group& g : snapshot.groups) {
     int id = NodeFor(NormalizeDn(g.dn));
     if (nodes_[id].group == nullptr) {
@@ -129,9 +127,12 @@ DirectoryIndex::DirectoryIndex(const DirectorySnapshot& snapshot) : snapshot_(sn
     }
   }
   // Parent links: a group listing another group (or an account) as member. Only a member that
-  // is not an account is normalised (to name its group node).
+  // is not an account is normalised (to name its group node). Not needed when the snapshot's
+  // Account::groups are closed already (DirectorySnapshot::groups_closed): then they hold
+  // every group these links would lead to (issue 11: 100 000 member DNs joined twice).
   std::vector<std::vector<int>> account_parents(n);  // per account: groups listing it
-  for (const Group& g : snapshot.groups) {
+  for (const Group& g : snapshot.groups_closed ? std::span<const Group>()
+                                               : std::span<const Group>(snapshot.groups)) {
     const int gid = node_by_dn_.at(NormalizeDn(g.dn));
     for (const std::string& m : g.member_dns) {
       if (auto it = account_by_dn_.find(std::string_view(m)); it != account_by_dn_.end()) {
@@ -223,11 +224,6 @@ std::string DirectoryIndex::FirstGroup(size_t account_index,
 const Account* DirectoryIndex::AccountByDn(const std::string& dn) const {
   auto it = account_by_dn_.find(std::string_view(dn));
   return it == account_by_dn_.end() ? nullptr : &snapshot_.accounts[it->second];
-}
-
-const Account* DirectoryIndex::AccountByName(const std::string& name) const {
-  auto it = account_by_name_.find(std::string_view(name));
-  return it == account_by_name_.end() ? nullptr : &snapshot_.accounts[it->second];
 }
 
 Result<std::unique_ptr<Classifier>> Classifier::Create(const Config& cfg) {

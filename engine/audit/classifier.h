@@ -86,7 +86,6 @@ class DirectoryIndex {
   // The first configured group (of `groups`) the account is in, or "" — for human details.
   std::string FirstGroup(size_t account_index, const std::vector<std::string>& groups) const;
   const Account* AccountByDn(const std::string& dn) const;
-  const Account* AccountByName(const std::string& name) const;
   // The group objects the account is in: direct groups first, then nested ones.
   const std::vector<const Group*>& GroupObjects(size_t account_index) const {
     return group_objects_[account_index];
@@ -100,10 +99,9 @@ class DirectoryIndex {
   int NodeFor(const std::string& normalized_dn);
 
   const DirectorySnapshot& snapshot_;
-  // Views into the snapshot's DNs and names, normalised or folded on the fly: no lower-cased
-  // copy per account (issue 11), and a member or manager DN finds its account in one lookup.
+  // Views into the snapshot's DNs, normalised on the fly: no lower-cased copy per account
+  // (issue 11), and a member or manager DN finds its account in one lookup.
   std::unordered_map<std::string_view, size_t, DnHash, DnEqual> account_by_dn_;
-  std::unordered_map<std::string_view, size_t, CaseFoldHash, CaseFoldEqual> account_by_name_;
   std::unordered_map<std::string, int> node_by_dn_;
   std::unordered_map<std::string, std::vector<int>, CaseFoldHash, CaseFoldEqual> nodes_by_name_;
   std::vector<Node> nodes_;

@@ -85,6 +85,11 @@ struct DirectorySnapshot {
   std::vector<Account> accounts;
   std::vector<Group> groups;
   std::vector<SkippedEntry> skipped;
+  // Every Account::groups already lists all the groups the account is in, nested ones and its
+  // primary group included (SnapshotBuilder computes that closure from the member lists), so
+  // the audit's DirectoryIndex need not join member DNs to accounts again. False for a
+  // snapshot put together by hand, whose Account::groups may list direct groups only.
+  bool groups_closed = false;
 };
 
 }  // namespace credsweep
