@@ -432,8 +432,8 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     size_t rule;
     bool history;
     double risk;  // negated: highest risk first
-    std::string group;
-    std::string account;
+    std::string_view group;    // views into the findings, which stay put until keys are gone
+    std::string_view account;  // compared case-insensitively (as lower-cased copies compare)
     size_t index;
   };
   std::unordered_map<std::string, size_t> rule_pos;
@@ -445,11 +445,26 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     // The exact count ranks inside this process; outputs only ever see the band.
     double risk = f.prevalence ? -RiskWeight(f) * static_cast<double>(f.rank_count) : 0;
     keys.push_back({SeverityRank(f.severity), rule_pos.at(f.rule), f.history, risk,
-                    f.group.value_or(""), ToLower(f.account), i});
+                    f.group ? std::string_view(*f.group) : std::string_view(), f.account, i});
   }
-  std::sort(keys.begin(), keys.end(), [](const SortKey& a, const SortKey& b) {
-    return std::tie(a.severity, a.rule, a.history, a.risk, a.group, a.account, a.index) <
-           std::tie(b.severity, b.rule, b.history, b.risk, b.group, b.account, b.index);
+  // Byte order of the lower-cased names, without lower-casing a copy of each (issue 11).
+  auto folded_compare = [](std::string_view a, std::string_view b) {
+    const size_t n = std::min(a.size(), b.size());
+    for (size_t i = 0; i < n; ++i) {
+      const auto x = static_cast<unsigned char>(AsciiLower(a[i]));
+      const auto y = static_cast<unsigned char>(AsciiLower(b[i]));
+      if (x != y) return x < y ? -1 : 1;
+    }
+    return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+  };
+  std::sort(keys.begin(), keys.end(), [&](const SortKey& a, const SortKey& b) {
+    if (std::tie(a.severity, a.rule, a.history, a.risk, a.group) !=
+        std::tie(b.severity, b.rule, b.history, b.risk, b.group)) {
+      return std::tie(a.severity, a.rule, a.history, a.risk, a.group) <
+             std::tie(b.severity, b.rule, b.history, b.risk, b.group);
+    }
+    if (const int c = folded_compare(a.account, b.account); c != 0) return c < 0;
+    return a.index < b.index;
   });
   // Applied in place, cycle by cycle: a second vector of findings would add ~35 MB at
   // 100 000 accounts to the audit's peak (issue 11).
