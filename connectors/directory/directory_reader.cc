@@ -384,7 +384,9 @@ void SnapshotBuilder::Add(LdapEntry& e) {
       snap_.skipped.push_back({e.dn, why});
     } else {
       acct.dn = std::move(e.dn);
-      if (auto it = a.find("objectclass"); it != a.end()) acct.object_classes = std::move(it->second);
+      if (auto it = a.find("objectclass"); !ad && it != a.end()) {
+        acct.object_classes = std::move(it->second);
+      }
       for (const std::string& k : keep_attributes_) {
         if (auto it = a.find(k); it != a.end() && !IsSecret(k) && k != "objectsid") {
           acct.attributes[k] = std::move(it->second);
