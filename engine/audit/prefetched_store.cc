@@ -1,8 +1,8 @@
 #include "engine/audit/prefetched_store.h"
 
 #include <algorithm>
-#include <utility>
 #include <cstring>
+#include <utility>
 
 namespace credsweep {
 namespace {

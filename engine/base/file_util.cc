@@ -214,7 +214,7 @@ Status AtomicFile::Write(const void* data, size_t len) {
   CS_RETURN_IF_ERROR(WriteAll(fd_, data, len, path_));
   written_ += len;
   // Start writeback of every full 8 MiB as it is written (asynchronous: this does not wait),
-  // so Commit's fsync finds little left to write (issue 11: fsyncing the 57 MB findings.json
+  // so Commit's fsync finds less left to write (issue 11: fsyncing the ~100 MB findings.json
   // of a 100 000-account audit at the end was a quarter of a second of waiting). Only a hint:
   // where the file system does not support it, Commit's fsync does all the work as before.
   constexpr uint64_t kKick = uint64_t{8} << 20;

@@ -7,14 +7,15 @@
 // open store).
 //   kWrite  import: SstFileWriter, SstFileReader, the read-write DB of the generation being
 //           built (create_if_missing is the caller's choice).
-//   kRead   the store opened for many lookups (audit, corpus check): table files through mmap,
-//           so a positive's data block is a page-cache hit without a pread(2) per lookup
-//           (measured in bench/e2e_compare.sh); paranoid checks on open.
-//   kProbe  the store opened for a few lookups (check-password, kProbedRanges): as kRead, but
-//           table files are opened on demand and nothing is cached, so one lookup reads one
-//           table's index block and one data block whatever the store's size. A concurrent
-//           import retiring this generation can then fail a lookup (its table file is gone):
-//           an error, so check-password fails closed and the user retries.
+//   kRead   the store opened for many lookups behind the filter (`corpus check`, a full open):
+//           table files through mmap, so a positive's data block is a page-cache hit without
+//           a pread(2) per lookup (measured in bench/e2e_compare.sh); paranoid checks on open.
+//   kProbe  the store opened for a few lookups (check-password: kProbedRanges with
+//           LookupVolume::kFew): as kRead, but table files are opened on demand and nothing
+//           is cached, so one lookup reads one table's index block and one data block
+//           whatever the store's size. A concurrent import retiring this generation can then
+//           fail a lookup (its table file is gone): an error, so check-password fails closed
+//           and the user retries.
 //   kDirect  the store opened for many lookups without the filter in front (kIndexOnly: the
 //           audit): every table file kept open as kRead, but read with pread(2) into no block
 //           cache, so each lookup reads and checksums one data block and the process's memory
