@@ -148,7 +148,8 @@ int RunInfo(const InfoArgs& a) {
                          {"version", s.version},
                          {"lines", s.lines},
                          {"imported_at", s.imported_at},
-                         {"checksum", s.checksum}});
+                         {"checksum", s.checksum},
+                         {"checksum_algorithm", s.checksum_algorithm}});
     }
     j["sources"] = sources;
     std::cout << j.dump(2) << "\n";

@@ -16,7 +16,7 @@ SUDO=""
 build_pkgs=(build-essential cmake pkg-config libsodium-dev libhyperscan-dev libldap-dev
   librocksdb-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev
   libtomlplusplus-dev nlohmann-json3-dev
-  samba-dev nettle-dev)  # MS-DRSR replication: Samba's client libraries, MD5/RC4/DES
+  samba-dev nettle-dev)  # MS-DRSR: Samba's client libraries; nettle: MD5/RC4/DES, SHA-256
 # The demo renders its directory with Python (tools/demo/render_demo.py), LM hashes by `openssl enc`.
 demo_pkgs=(python3 openssl)
 # Real servers and tools the integration tests drive on loopback. Listed by what Debian's Depends

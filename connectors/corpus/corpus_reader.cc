@@ -2,7 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sodium.h>
+#include <nettle/sha2.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,7 +13,6 @@
 
 #include "connectors/corpus/corpus_line.h"
 #include "engine/base/hex.h"
-#include "engine/base/secure_memory.h"
 
 namespace credsweep::corpus {
 namespace {
@@ -96,7 +95,7 @@ Result<Kind> ResolveKind(const std::string& label, std::string_view first, Corpu
 class InputReader {
  public:
   InputReader(const ReadOptions& options, const RecordSink& sink, ReadStats* stats,
-              crypto_generichash_state* hash, std::vector<char>* buf)
+              sha256_ctx* hash, std::vector<char>* buf)
       : options_(options), sink_(sink), stats_(stats), hash_(hash), buf_(*buf) {}
 
   // label names the input in messages; prefix_named: the file is called XXXXX.txt.
@@ -137,8 +136,8 @@ class InputReader {
         return Status::FromErrno("cannot read " + label_, errno);
       }
       if (n == 0) break;
-      crypto_generichash_update(hash_, reinterpret_cast<const unsigned char*>(buf_.data() + end),
-                                static_cast<size_t>(n));
+      sha256_update(hash_, static_cast<size_t>(n),
+                    reinterpret_cast<const uint8_t*>(buf_.data() + end));
       stats_->bytes += static_cast<uint64_t>(n);
       if (options_.progress) options_.progress(stats_->bytes);
       end += static_cast<size_t>(n);
@@ -236,7 +235,7 @@ class InputReader {
   const ReadOptions& options_;
   const RecordSink& sink_;
   ReadStats* stats_;
-  crypto_generichash_state* hash_;
+  sha256_ctx* hash_;
   std::vector<char>& buf_;
   std::string label_;
   bool prefix_named_ = false;
@@ -387,9 +386,8 @@ uint64_t InputSizeHint(const std::vector<std::string>& paths) {
 
 Status ReadCorpus(const std::vector<std::string>& paths, const ReadOptions& options,
                   const RecordSink& sink, ReadStats* stats) {
-  CS_RETURN_IF_ERROR(InitSodium());
-  crypto_generichash_state hash;
-  crypto_generichash_init(&hash, nullptr, 0, 32);
+  sha256_ctx hash;
+  sha256_init(&hash);
   std::vector<char> buf(kBlockSize);
   InputReader reader(options, sink, stats, &hash, &buf);
   for (const std::string& path : paths) {
@@ -422,8 +420,8 @@ Status ReadCorpus(const std::vector<std::string>& paths, const ReadOptions& opti
     Fd fd(raw);
     CS_RETURN_IF_ERROR(reader.Run(fd.get(), path, prefix_named, prefix, std::nullopt));
   }
-  unsigned char digest[32];
-  crypto_generichash_final(&hash, digest, sizeof digest);
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  sha256_digest(&hash, sizeof digest, digest);
   stats->checksum = HexEncode(digest, sizeof digest);
   return Status::Ok();
 }

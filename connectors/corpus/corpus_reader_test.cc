@@ -62,6 +62,23 @@ TEST_F(ReaderTest, HibpFileWithBomCrlfAndPadding) {
   EXPECT_EQ(st.checksum.size(), 64u);
 }
 
+// The source checksum is SHA-256 of every input byte, inputs in order: what `sha256sum` prints
+// for one file, and for "ab" then "c" the digest of "abc" (FIPS 180-2's first example).
+TEST_F(ReaderTest, ChecksumIsSha256OfTheInputBytesInOrder) {
+  constexpr const char* kAbc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  std::map<std::string, uint64_t> got;
+  ReadStats one;
+  ASSERT_TRUE(Read({Write("abc.txt", "abc")}, CorpusFormat::kPlaintext, false, &got, &one).ok());
+  EXPECT_EQ(one.checksum, kAbc);
+  ReadStats two;
+  ASSERT_TRUE(Read({Write("ab.txt", "ab"), Write("c.txt", "c")}, CorpusFormat::kPlaintext, false,
+                   &got, &two)
+                  .ok());
+  EXPECT_EQ(two.checksum, kAbc);
+  EXPECT_EQ(two.records, 2u);
+  EXPECT_STREQ(kSourceChecksumAlgorithm, "sha256");
+}
+
 TEST_F(ReaderTest, PrefixFolderInPrefixOrder) {
   Write("range/8846F.txt", "7EAEE8FB117AD06BDD830B7586C:5\r\n7EAEE8FB117AD06BDD830B7586D:0\r\n");
   Write("range/00000.txt", "0000000000000000000000000AB:2\n");

@@ -17,7 +17,9 @@ struct CorpusSource {
   uint64_t lines = 0;       // input lines read
   uint64_t records = 0;     // distinct hashes this version listed
   std::string imported_at;  // UTC ISO-8601
-  std::string checksum;     // hex BLAKE2b-256 of the input bytes
+  std::string checksum;     // hex digest of the input bytes, in checksum_algorithm
+  // "sha256" since session 17; a manifest without the field is from before: "blake2b-256".
+  std::string checksum_algorithm;
 };
 
 }  // namespace credsweep

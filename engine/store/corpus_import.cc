@@ -530,7 +530,8 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
                                                    static_cast<double>(report.keys),
                                                filter->probes());
   CorpusSource entry{source_id, report.source, report.version, report.format,
-                    stats.lines, written.keys, FormatUtcIso(now), stats.checksum};
+                    stats.lines, written.keys, FormatUtcIso(now), stats.checksum,
+                     corpus::kSourceChecksumAlgorithm};
   bool replaced = false;
   for (CorpusSource& s : next->sources) {
     if (s.id == source_id) {

@@ -81,7 +81,8 @@ std::string ManifestToJson(const Manifest& m) {
                        {"lines", s.lines},
                        {"records", s.records},
                        {"imported_at", s.imported_at},
-                       {"checksum", s.checksum}});
+                       {"checksum", s.checksum},
+                       {"checksum_algorithm", s.checksum_algorithm}});
   }
   j["sources"] = sources;
   return j.dump(2) + "\n";
@@ -140,6 +141,8 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& or
       e.records = s.at("records").get<uint64_t>();
       e.imported_at = s.at("imported_at").get<std::string>();
       e.checksum = s.at("checksum").get<std::string>();
+      // Sources imported before the field existed were hashed with BLAKE2b-256.
+      e.checksum_algorithm = s.value("checksum_algorithm", std::string("blake2b-256"));
       m.sources.push_back(std::move(e));
     }
     return m;

@@ -20,7 +20,7 @@ TEST(StoreFormatGoldenTest, ManifestBytes) {
   m.filter_checksum = std::string(64, 'f');
   m.filter_verified_at = "2026-11-01T02:00:05Z";
   m.sources = {{1, "hibp-ntlm", "v9", "hibp", 1200, 1000, "2026-10-02T00:00:00Z",
-                "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"}};
+                "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", "sha256"}};
   const std::string kGolden = R"({
   "format": "credsweep-corpus-store",
   "format_version": 1,
@@ -52,7 +52,8 @@ TEST(StoreFormatGoldenTest, ManifestBytes) {
       "lines": 1200,
       "records": 1000,
       "imported_at": "2026-10-02T00:00:00Z",
-      "checksum": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+      "checksum": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+      "checksum_algorithm": "sha256"
     }
   ]
 }
@@ -61,6 +62,17 @@ TEST(StoreFormatGoldenTest, ManifestBytes) {
   auto back = ManifestFromJson(kGolden, "golden");
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(ManifestToJson(*back), kGolden);
+
+  // Sources recorded before checksum_algorithm existed were hashed with BLAKE2b-256; their
+  // manifests still load and say so when written again.
+  std::string old = kGolden;
+  const std::string field = ",\n      \"checksum_algorithm\": \"sha256\"";
+  ASSERT_NE(old.find(field), std::string::npos);
+  old.erase(old.find(field), field.size());
+  auto legacy = ManifestFromJson(old, "old");
+  ASSERT_TRUE(legacy.ok()) << legacy.status().ToString();
+  ASSERT_EQ(legacy->sources.size(), 1u);
+  EXPECT_EQ(legacy->sources[0].checksum_algorithm, "blake2b-256");
 }
 
 TEST(StoreFormatGoldenTest, IndexBucketBytes) {
