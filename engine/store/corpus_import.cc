@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <thread>
 
@@ -230,14 +231,19 @@ class RecordRouter {
     return FlushOut();
   }
 
-  // The writer's files, once everything has gone through.
+  // Sorted input: hands the last record to the writer, so the filter holds every key and
+  // routed() counts them while the writers drain. Nothing to do for unsorted input (the sorter
+  // produces its records in Finish). Call once, after the last Consume.
+  Status FinishRouting() {
+    if (sorter_) return Status::Ok();
+    if (has_pending_) out_.push_back(pending_);
+    has_pending_ = false;
+    return FlushOut();
+  }
+
+  // The writer's files, once everything has gone through. REQUIRES: FinishRouting() called.
   Result<IndexWriterSummary> Finish() {
-    if (!sorter_) {
-      if (has_pending_) out_.push_back(pending_);
-      has_pending_ = false;
-      CS_RETURN_IF_ERROR(FlushOut());
-      return writer_->Finish();
-    }
+    if (!sorter_) return writer_->Finish();
     IndexWriterOptions second = wopt_;
     second.sst_dir = temp_dir_ + "/sorted";
     CS_RETURN_IF_ERROR(MakeDirs(second.sst_dir, 0700));
@@ -248,6 +254,9 @@ class RecordRouter {
   }
 
   bool sorted() const { return sorter_ == nullptr; }
+  // Records handed to the writer (and the filter) so far: distinct, in order. Meaningful while
+  // sorted() (a switch to the sorter routes the earlier records again).
+  uint64_t routed() const { return routed_; }
 
  private:
   Status FlushOut() {
@@ -263,6 +272,7 @@ class RecordRouter {
       for (size_t i = 0; i < batch.size(); ++i) std::memcpy(&keys_[16 * i], batch[i].hash.data(), 16);
       filter_->AddBatch(keys_.data(), batch.size());
     }
+    routed_ += batch.size();
     return writer_->Add(batch);
   }
 
@@ -327,6 +337,7 @@ class RecordRouter {
   std::vector<CorpusRecord> out_;
   CorpusRecord pending_{};
   bool has_pending_ = false;
+  uint64_t routed_ = 0;
 };
 
 // Everything an import does between taking the lock and committing; on error the caller
@@ -436,7 +447,43 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   // A routing error is what stopped the read (its Push returned it): report the cause.
   CS_RETURN_IF_ERROR(routed);
   CS_RETURN_IF_ERROR(read);
+  CS_RETURN_IF_ERROR(router.FinishRouting());
   phase("read+parse done");
+
+  // The filter is kept when it is sized within bounds for the store's keys, else rebuilt
+  // exactly from the index once it is complete.
+  auto keep_inline = [&o](const bloom::FilterBuilder& f, uint64_t keys) {
+    const double bpk =
+        keys == 0 ? 0 : 512.0 * static_cast<double>(f.block_count()) / static_cast<double>(keys);
+    return keys > 0 && bpk >= o.bits_per_key && bpk <= o.bits_per_key * kMaxOversize;
+  };
+  // Writes the finished filter, then verifies it once as written to disk and cuts it into range
+  // digests, so that readers that look up a few keys (check-password) need not hash the whole
+  // filter (filter_ranges.h). Returns the checksum the manifest records.
+  const std::string filter_path = FilterPath(o.store, gen);
+  auto write_filter = [&filter_path, &o, gen](bloom::FilterBuilder* f,
+                                              uint64_t keys) -> Result<std::string> {
+    f->set_key_count(keys);
+    CS_RETURN_IF_ERROR(f->WriteTo(filter_path));
+    bloom::OpenOptions fo;
+    fo.verify_checksum = false;  // VerifyFilterAndWriteRanges hashes the body once for both
+    CS_ASSIGN_OR_RETURN(std::unique_ptr<bloom::Filter> written,
+                        bloom::Filter::Open(filter_path, fo));
+    CS_RETURN_IF_ERROR(internal::VerifyFilterAndWriteRanges(*written, filter_path,
+                                                            FilterRangesPath(o.store, gen)));
+    return HexEncode(written->checksum(), bloom::kChecksumBytes);
+  };
+  // A first import of sorted input: every routed record is a key of the new store, so the
+  // filter is complete now; it is written and verified while the index writers drain their
+  // last files (otherwise one core idles through both). The future's destructor waits for it
+  // on every return path.
+  std::unique_ptr<bloom::FilterBuilder> filter;
+  std::future<Result<std::string>> early_filter;
+  const uint64_t early_keys = router.routed();
+  if (!prev && router.sorted() && inline_filter && keep_inline(*inline_filter, early_keys)) {
+    filter = std::move(inline_filter);
+    early_filter = std::async(std::launch::async, write_filter, filter.get(), early_keys);
+  }
   CS_ASSIGN_OR_RETURN(IndexWriterSummary written, router.Finish());
   phase("writers done");
   report.sorted_input = router.sorted();
@@ -448,6 +495,11 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   report.records = written.keys;
   report.new_keys = written.new_keys;
   report.keys = (prev ? prev->keys : 0) + written.new_keys;
+  if (early_filter.valid() && report.keys != early_keys) {
+    return Status::Internal("import: the index holds " + std::to_string(report.keys) +
+                            " keys but the filter was written for " +
+                            std::to_string(early_keys));
+  }
 
   if (!written.files.empty()) {
     rocksdb::IngestExternalFileOptions io;
@@ -470,42 +522,27 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   if (!rs.ok()) return RocksError("flushing " + index_path, rs);
 
   phase("flushed");
-  // The filter: keep the inline one when it is sized within bounds, else rebuild exactly.
-  std::unique_ptr<bloom::FilterBuilder> filter;
-  if (inline_filter) {
-    double bpk = report.keys == 0 ? 0
-                                  : 512.0 * static_cast<double>(inline_filter->block_count()) /
-                                        static_cast<double>(report.keys);
-    if (report.keys > 0 && bpk >= o.bits_per_key && bpk <= o.bits_per_key * kMaxOversize) {
+  std::string filter_checksum;
+  if (early_filter.valid()) {
+    CS_ASSIGN_OR_RETURN(filter_checksum, early_filter.get());
+  } else {
+    if (inline_filter && keep_inline(*inline_filter, report.keys)) {
       filter = std::move(inline_filter);
     }
     inline_filter.reset();
+    if (!filter) {
+      report.filter_rebuilt = true;
+      fp.expected_keys = report.keys;
+      CS_ASSIGN_OR_RETURN(filter, bloom::FilterBuilder::Create(fp));
+      CS_RETURN_IF_ERROR(FillFilterFromIndex(db.get(), filter.get()));
+    }
+    phase("filter ready");
+    CS_ASSIGN_OR_RETURN(filter_checksum, write_filter(filter.get(), report.keys));
   }
-  if (!filter) {
-    report.filter_rebuilt = true;
-    fp.expected_keys = report.keys;
-    CS_ASSIGN_OR_RETURN(filter, bloom::FilterBuilder::Create(fp));
-    CS_RETURN_IF_ERROR(FillFilterFromIndex(db.get(), filter.get()));
-  }
-  phase("filter ready");
-  filter->set_key_count(report.keys);
+  phase("filter verified");
   rs = db->Close();
   if (!rs.ok()) return RocksError("closing " + index_path, rs);
   db.reset();
-  CS_RETURN_IF_ERROR(filter->WriteTo(FilterPath(o.store, gen)));
-  // Verified once here, as written to disk, and cut into range digests so that readers that
-  // look up a few keys (check-password) need not hash the whole filter (filter_ranges.h).
-  std::string filter_checksum;
-  {
-    bloom::OpenOptions fo;
-    fo.verify_checksum = false;  // VerifyFilterAndWriteRanges hashes the body once for both
-    CS_ASSIGN_OR_RETURN(std::unique_ptr<bloom::Filter> written,
-                        bloom::Filter::Open(FilterPath(o.store, gen), fo));
-    CS_RETURN_IF_ERROR(internal::VerifyFilterAndWriteRanges(*written, FilterPath(o.store, gen),
-                                                            FilterRangesPath(o.store, gen)));
-    filter_checksum = HexEncode(written->checksum(), bloom::kChecksumBytes);
-  }
-  phase("filter verified");
 
   phase("closed+filter written");
   std::error_code ec;

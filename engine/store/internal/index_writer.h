@@ -45,7 +45,7 @@ struct IndexWriterOptions {
   rocksdb::DB* existing = nullptr;         // merge with this index; null for a fresh store
   uint32_t source_id = 1;
   uint32_t month = 0;                      // YYYYMM recorded as first-seen for new keys
-  size_t keys_per_file = size_t{4} << 20;  // ~100 MB SST files
+  size_t keys_per_file = size_t{1} << 20;  // ~20-25 MB SST files (corpus_import.h says why)
   int threads = 2;
   size_t queue_depth = 2;
 };

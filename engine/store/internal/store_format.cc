@@ -20,6 +20,16 @@ inline void PutVarint(uint64_t v, std::string* out) {
   out->push_back(static_cast<char>(v));
 }
 
+// The same LEB128 into a buffer with room for 10 bytes; returns the end.
+inline char* PutVarintRaw(uint64_t v, char* p) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
 inline bool GetVarint(std::string_view* in, uint64_t* v) {
   uint64_t result = 0;
   for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
@@ -248,6 +258,29 @@ void BucketEncoder::Finish(std::string* out) const {
     out->append(values_, begin + 1, value_ends_[i] - begin - 1);
     begin = value_ends_[i];
   }
+}
+
+void EncodeNewBucket(std::span<const corpus::CorpusRecord> records, uint32_t first_month,
+                     uint32_t source_id, std::string* out) {
+  const size_t n = records.size();
+  // Header, then per hash its suffix and at most 1 + 5 + 10 value bytes.
+  out->resize(1 + 10 + 10 + n * (kSuffixBytes + 16));
+  char* p = out->data();
+  *p++ = static_cast<char>(kValueFormat);
+  p = PutVarintRaw(n, p);
+  p = PutVarintRaw(MonthIndex(first_month), p);  // the base month; every delta is 0
+  for (const corpus::CorpusRecord& r : records) {
+    std::memcpy(p, r.hash.data() + kBucketPrefixBytes, kSuffixBytes);
+    p += kSuffixBytes;
+  }
+  char id[10];
+  const size_t id_len = static_cast<size_t>(PutVarintRaw(source_id, id) - id);
+  for (const corpus::CorpusRecord& r : records) {
+    *p++ = 0;  // h = month delta 0, one source
+    std::memcpy(p, id, id_len);
+    p = PutVarintRaw(r.count, p + id_len);
+  }
+  out->resize(static_cast<size_t>(p - out->data()));
 }
 
 bool BucketView::Parse(std::string_view in) {

@@ -24,7 +24,8 @@
 //                 "ranges": "gen-000007/filter.ranges", "verified_at": "2026-11-22T13:20:05Z" },
 //     "index": { "dir": "gen-000007/index", "value_format": 1 },
 //     "sources": [ { "id": 1, "name": "hibp", "version": "v8", "format": "hibp",
-//                    "lines": 1000, "records": 998, "imported_at": "...", "checksum": "<hex>" } ] }
+//                    "lines": 1000, "records": 998, "imported_at": "...", "checksum": "<hex>",
+//                    "checksum_algorithm": "sha256" } ] }   (absent: "blake2b-256", older stores)
 //
 // Index layout (value_format 2, "bucketed"), chosen for size at 2e9 keys:
 // RocksDB stores every entry with an 8-byte sequence trailer and three length bytes, which made
@@ -57,6 +58,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/corpus/corpus_reader.h"
 #include "engine/base/status.h"
 #include "engine/store/corpus_store.h"
 
@@ -128,6 +130,13 @@ class BucketEncoder {
   std::string values_;            // per hash: multi flag + sources, month delta added in Finish
   std::vector<uint32_t> value_ends_;
 };
+
+// The value of a bucket whose hashes are all new to the store (a fresh import's every bucket):
+// one source, one first month. Byte for byte what BucketEncoder builds from the same Adds, in
+// one pass without the encoder's per-hash bookkeeping (it was ~20 % of the import's CPU).
+// REQUIRES: records non-empty, sharing their first kBucketPrefixBytes, strictly increasing.
+void EncodeNewBucket(std::span<const corpus::CorpusRecord> records, uint32_t first_month,
+                     uint32_t source_id, std::string* out);
 
 // A parsed bucket value; points into the bytes it was parsed from.
 class BucketView {

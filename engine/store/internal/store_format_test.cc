@@ -98,5 +98,39 @@ TEST(StoreFormatGoldenTest, IndexBucketBytes) {
   EXPECT_EQ(bytes, kGolden);
 }
 
+// A fresh import's buckets take the one-pass encoding; it must be the encoder's bytes exactly
+// (a reader cannot tell which wrote a bucket). Counts of every varint length, source ids of one
+// and two bytes, a single-hash bucket and a large one.
+TEST(StoreFormatGoldenTest, NewBucketEncodingIsTheEncodersBytes) {
+  for (uint32_t source_id : {1u, 127u, 128u, 300u}) {
+    for (size_t n : {size_t{1}, size_t{2}, size_t{200}}) {
+      std::vector<corpus::CorpusRecord> records(n);
+      BucketEncoder enc;
+      for (size_t i = 0; i < n; ++i) {
+        records[i].hash.fill(0);
+        records[i].hash[0] = 0xAB;
+        records[i].hash[1] = 0xCD;
+        records[i].hash[2] = 0xEF;
+        records[i].hash[14] = static_cast<uint8_t>(i >> 8);
+        records[i].hash[15] = static_cast<uint8_t>(i);
+        records[i].count = i % 3 == 0 ? i : (uint64_t{1} << (7 * (i % 10))) + i;
+        const SourceCount sc[] = {{source_id, records[i].count}};
+        enc.Add(records[i].hash.data() + kBucketPrefixBytes, 202612, sc);
+      }
+      std::string want, got = "stale bytes from the previous bucket";
+      enc.Finish(&want);
+      EncodeNewBucket(records, 202612, source_id, &got);
+      EXPECT_EQ(got, want) << "source " << source_id << ", " << n << " hashes";
+      BucketView view;
+      ASSERT_TRUE(view.Parse(got));
+      uint64_t total = 0;
+      uint32_t month = 0;
+      ASSERT_TRUE(view.Total(n - 1, &total, &month));
+      EXPECT_EQ(total, records[n - 1].count);
+      EXPECT_EQ(month, 202612u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace credsweep::store
