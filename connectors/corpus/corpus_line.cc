@@ -2,6 +2,10 @@
 
 #include <array>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "engine/base/hex.h"
 
 namespace credsweep::corpus {
@@ -68,13 +72,49 @@ void SetBad(ParsedLine* out, std::string msg) {
 
 }  // namespace
 
+#if defined(__SSE2__)
+namespace {
+
+// 16 characters -> their digit values (0..15) in 16 lanes; *ok &= a mask of the valid lanes.
+inline __m128i HexValues(__m128i c, __m128i* ok) {
+  // Signed compares: bytes >= 0x80 are negative and fail every range test.
+  const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
+  const __m128i lower = _mm_or_si128(c, _mm_set1_epi8(0x20));  // 'A'..'F' -> 'a'..'f'
+  const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                      _mm_cmplt_epi8(lower, _mm_set1_epi8('f' + 1)));
+  *ok = _mm_and_si128(*ok, _mm_or_si128(digit, alpha));
+  return _mm_or_si128(_mm_and_si128(digit, _mm_sub_epi8(c, _mm_set1_epi8('0'))),
+                      _mm_and_si128(alpha, _mm_sub_epi8(lower, _mm_set1_epi8('a' - 10))));
+}
+
+// Pairs of digit values (high, low) in 8 16-bit lanes -> 8 bytes in the low halves of the lanes.
+inline __m128i PackNibbles(__m128i v) {
+  const __m128i high = _mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0x00FF)), 4);
+  return _mm_or_si128(high, _mm_srli_epi16(v, 8));
+}
+
+}  // namespace
+
+bool DecodeHashHex(const char* hex, uint8_t* out) {
+  __m128i ok = _mm_set1_epi8(-1);
+  const __m128i a = HexValues(_mm_loadu_si128(reinterpret_cast<const __m128i*>(hex)), &ok);
+  const __m128i b = HexValues(_mm_loadu_si128(reinterpret_cast<const __m128i*>(hex + 16)), &ok);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
+                   _mm_packus_epi16(PackNibbles(a), PackNibbles(b)));
+  return _mm_movemask_epi8(ok) == 0xFFFF;
+}
+#else
+bool DecodeHashHex(const char* hex, uint8_t* out) { return HexDecode(hex, 16, out); }
+#endif
+
 void ParseHibpLine(std::string_view line, ParsedLine* out) {
   line = StripCr(line);
   if (line.empty()) {
     out->kind = LineKind::kSkip;
     return;
   }
-  if (line.size() < 33 || line[32] != ':' || !HexDecode(line.data(), 16, out->hash.data())) {
+  if (line.size() < 33 || line[32] != ':' || !DecodeHashHex(line.data(), out->hash.data())) {
     if (line.size() == 32 && HexRun(line) == 32) {
       SetBad(out, "missing ':COUNT' after the hash");
     } else {
@@ -126,7 +166,7 @@ void ParseNtlmListLine(std::string_view line, ParsedLine* out) {
     return;
   }
   if (line.size() < 32 || (line.size() > 32 && line[32] != ':') ||
-      !HexDecode(line.data(), 16, out->hash.data())) {
+      !DecodeHashHex(line.data(), out->hash.data())) {
     SetBad(out, ExplainBadHash(line, 32));
     return;
   }

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
+
+#include "engine/base/hex.h"
 
 namespace credsweep::corpus {
 namespace {
@@ -118,4 +121,28 @@ TEST(ClassifyLineTest, Shapes) {
 }
 
 }  // namespace
+// The vector decoder answers exactly as the table decoder: every byte value at every one of the
+// 32 positions of a valid hash (both cases), valid or not, decodes to the same bytes or fails.
+TEST(DecodeHashHexTest, AgreesWithTheTableDecoderOnEveryByteAtEveryPosition) {
+  for (const char* base : {"00112233445566778899AABBCCDDEEFF", "0123456789abcdefFEDCBA9876543210"}) {
+    for (size_t pos = 0; pos < 32; ++pos) {
+      for (int c = 0; c < 256; ++c) {
+        char hex[32];
+        std::memcpy(hex, base, 32);
+        hex[pos] = static_cast<char>(c);
+        uint8_t want[16], got[16];
+        const bool want_ok = HexDecode(hex, 16, want);
+        ASSERT_EQ(DecodeHashHex(hex, got), want_ok) << "byte " << c << " at " << pos;
+        if (want_ok) {
+          ASSERT_EQ(std::memcmp(got, want, 16), 0) << "byte " << c << " at " << pos;
+        }
+      }
+    }
+  }
+  uint8_t h[16];
+  ASSERT_TRUE(DecodeHashHex("8846F7EAEE8FB117AD06BDD830B7586C", h));
+  EXPECT_EQ(h[0], 0x88);
+  EXPECT_EQ(h[15], 0x6C);
+}
+
 }  // namespace credsweep::corpus
