@@ -384,6 +384,11 @@ uint64_t InputSizeHint(const std::vector<std::string>& paths) {
   return total;
 }
 
+void WidenPipe(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) (void)::fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+}
+
 Status ReadCorpus(const std::vector<std::string>& paths, const ReadOptions& options,
                   const RecordSink& sink, ReadStats* stats) {
   sha256_ctx hash;
@@ -392,6 +397,7 @@ Status ReadCorpus(const std::vector<std::string>& paths, const ReadOptions& opti
   InputReader reader(options, sink, stats, &hash, &buf);
   for (const std::string& path : paths) {
     if (path == "-") {
+      WidenPipe(STDIN_FILENO);
       CS_RETURN_IF_ERROR(reader.Run(STDIN_FILENO, "stdin", false, 0, std::nullopt));
       continue;
     }

@@ -53,6 +53,8 @@ class Output {
   Status Open() {
     if (path_ != "-") {
       CS_ASSIGN_OR_RETURN(file_, AtomicFile::Create(path_, 0644));
+    } else {
+      WidenPipe(STDOUT_FILENO);
     }
     buf_.reserve(kBuf + 64);
     return Status::Ok();

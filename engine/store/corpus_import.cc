@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <rocksdb/db.h>
@@ -467,32 +468,43 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
         keys == 0 ? 0 : 512.0 * static_cast<double>(f.block_count()) / static_cast<double>(keys);
     return keys > 0 && bpk >= o.bits_per_key && bpk <= o.bits_per_key * kMaxOversize;
   };
-  // Writes the finished filter, then verifies it once as written to disk and cuts it into range
-  // digests, so that readers that look up a few keys (check-password) need not hash the whole
-  // filter (filter_ranges.h). Returns the checksum the manifest records.
+  // Writes the finished filter and frees the builder (2 GB at 1e9 keys: with it the import's
+  // peak held the filter twice, built and mapped), then verifies the file once as written and
+  // cuts it into range digests, so that readers that look up a few keys (check-password) need
+  // not hash the whole filter (filter_ranges.h). Returns what the manifest records.
+  struct WrittenFilter {
+    std::string checksum;
+    double bits_per_key;
+    int probes;
+    uint64_t seed;
+    uint64_t blocks;
+  };
   const std::string filter_path = FilterPath(o.store, gen);
-  auto write_filter = [&filter_path, &o, gen](bloom::FilterBuilder* f,
-                                              uint64_t keys) -> Result<std::string> {
+  auto write_filter = [&filter_path, &o, gen](std::unique_ptr<bloom::FilterBuilder> f,
+                                              uint64_t keys) -> Result<WrittenFilter> {
     f->set_key_count(keys);
     CS_RETURN_IF_ERROR(f->WriteTo(filter_path));
+    f.reset();
     bloom::OpenOptions fo;
     fo.verify_checksum = false;  // VerifyFilterAndWriteRanges hashes the body once for both
     CS_ASSIGN_OR_RETURN(std::unique_ptr<bloom::Filter> written,
                         bloom::Filter::Open(filter_path, fo));
     CS_RETURN_IF_ERROR(internal::VerifyFilterAndWriteRanges(*written, filter_path,
                                                             FilterRangesPath(o.store, gen)));
-    return HexEncode(written->checksum(), bloom::kChecksumBytes);
+    return WrittenFilter{HexEncode(written->checksum(), bloom::kChecksumBytes),
+                         written->bits_per_key(), written->probes(), written->seed(),
+                         written->block_count()};
   };
   // A first import of sorted input: every routed record is a key of the new store, so the
   // filter is complete now; it is written and verified while the index writers drain their
   // last files (otherwise one core idles through both). The future's destructor waits for it
-  // on every return path.
-  std::unique_ptr<bloom::FilterBuilder> filter;
-  std::future<Result<std::string>> early_filter;
+  // on every return path. The router keeps its pointer to the builder but is done with it
+  // (FinishRouting; Finish only drains the writers).
+  std::future<Result<WrittenFilter>> early_filter;
   const uint64_t early_keys = router.routed();
   if (!prev && router.sorted() && inline_filter && keep_inline(*inline_filter, early_keys)) {
-    filter = std::move(inline_filter);
-    early_filter = std::async(std::launch::async, write_filter, filter.get(), early_keys);
+    early_filter =
+        std::async(std::launch::async, write_filter, std::move(inline_filter), early_keys);
   }
   CS_ASSIGN_OR_RETURN(IndexWriterSummary written, router.Finish());
   phase("writers done");
@@ -532,22 +544,21 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   if (!rs.ok()) return RocksError("flushing " + index_path, rs);
 
   phase("flushed");
-  std::string filter_checksum;
+  std::optional<WrittenFilter> filter;
   if (early_filter.valid()) {
-    CS_ASSIGN_OR_RETURN(filter_checksum, early_filter.get());
+    CS_ASSIGN_OR_RETURN(filter, early_filter.get());
   } else {
-    if (inline_filter && keep_inline(*inline_filter, report.keys)) {
-      filter = std::move(inline_filter);
-    }
+    std::unique_ptr<bloom::FilterBuilder> built;
+    if (inline_filter && keep_inline(*inline_filter, report.keys)) built = std::move(inline_filter);
     inline_filter.reset();
-    if (!filter) {
+    if (!built) {
       report.filter_rebuilt = true;
       fp.expected_keys = report.keys;
-      CS_ASSIGN_OR_RETURN(filter, bloom::FilterBuilder::Create(fp));
-      CS_RETURN_IF_ERROR(FillFilterFromIndex(db.get(), filter.get()));
+      CS_ASSIGN_OR_RETURN(built, bloom::FilterBuilder::Create(fp));
+      CS_RETURN_IF_ERROR(FillFilterFromIndex(db.get(), built.get()));
     }
     phase("filter ready");
-    CS_ASSIGN_OR_RETURN(filter_checksum, write_filter(filter.get(), report.keys));
+    CS_ASSIGN_OR_RETURN(filter, write_filter(std::move(built), report.keys));
   }
   phase("filter verified");
   rs = db->Close();
@@ -565,17 +576,17 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
   next->key_type = "ntlm";
   next->keys = report.keys;
   next->updated_at = FormatUtcIso(now);
-  next->bits_per_key = filter->bits_per_key();
-  next->probes = filter->probes();
-  next->seed = filter->seed();
-  next->filter_blocks = filter->block_count();
-  next->filter_checksum = filter_checksum;
+  next->bits_per_key = filter->bits_per_key;
+  next->probes = filter->probes;
+  next->seed = filter->seed;
+  next->filter_blocks = filter->blocks;
+  next->filter_checksum = filter->checksum;
   next->filter_verified_at = FormatUtcIso(now);
   next->expected_fpr =
       report.keys == 0 ? 0
-                       : bloom::TheoreticalFpr(512.0 * static_cast<double>(filter->block_count()) /
+                       : bloom::TheoreticalFpr(512.0 * static_cast<double>(filter->blocks) /
                                                    static_cast<double>(report.keys),
-                                               filter->probes());
+                                               filter->probes);
   CorpusSource entry{source_id, report.source, report.version, report.format,
                     stats.lines, written.keys, FormatUtcIso(now), stats.checksum,
                      corpus::kSourceChecksumAlgorithm};
