@@ -83,10 +83,12 @@ struct ImportOptions {
   // [1, 1.25] x the real count keeps the inline filter; anything else is rebuilt exactly.
   uint64_t expected_keys = 0;
   size_t sort_memory = size_t{512} << 20;
-  // Records per SST file (~20-25 MB; ~2 000 files at 2e9 keys). Small enough that the writers
-  // start a quarter second into the input and drain the last file as quickly (with 4 Mi the
-  // import at 3e7 keys took 6.2-6.4 s, with 1 Mi 5.6-6.0 s, and half the peak memory).
-  size_t keys_per_file = size_t{1} << 20;
+  // Records per SST file (~80-100 MB; ~500 files at 2e9 keys). The first files are smaller
+  // (index_writer.cc: 256 Ki records, doubling), so the writers start at once, and the last
+  // chunk is cut among the writers. Not smaller: every check-password call opens the index,
+  // and RocksDB's open lists and checks every file — at 1e9 keys 956 files of 1 Mi records
+  // cost 10 ms per call against 4 ms at 1e8 (store_bench BM_CheckPasswordCall).
+  size_t keys_per_file = size_t{4} << 20;
   int writer_threads = 2;
   std::function<int64_t()> now;  // Unix seconds; default NowUnix (tests inject a clock)
   // Called about every 4 MB of input on the reading thread; may be empty.

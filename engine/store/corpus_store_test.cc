@@ -111,30 +111,30 @@ TEST_F(StoreTest, SortedImportAnswersExactly) {
   EXPECT_FALSE(st->Lookup(HashOf(999999))->found);
 }
 
-// The last chunk of an import is cut among the writers at bucket boundaries (here the whole
-// input is the last chunk): two files, none overlapping, every hash exact — including the ones
-// on either side of the cut.
-TEST_F(StoreTest, LastChunkIsSplitAmongTheWritersAndStaysExact) {
-  ImportOptions o = Opts({HibpFile("h.txt", 0, 300000, true)}, "hibp");
-  o.keys_per_file = size_t{1} << 20;
+// Chunks ramp up from 256 Ki records and the last chunk is cut among the writers at bucket
+// boundaries: 600 000 hashes make a first file of ~256 Ki and a last chunk of ~338 Ki in two
+// pieces — three files, none overlapping, every hash exact, including those beside each cut.
+TEST_F(StoreTest, ChunksRampUpAndTheLastIsSplitAmongTheWritersStayingExact) {
+  ImportOptions o = Opts({HibpFile("h.txt", 0, 600000, true)}, "hibp");
+  o.keys_per_file = size_t{4} << 20;
   o.writer_threads = 2;
   auto r = ImportCorpus(o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->keys, 300000u);
+  EXPECT_EQ(r->keys, 600000u);
   size_t tables = 0;
   for (const auto& e : fs::directory_iterator(IndexPath(store_, 1))) {
     tables += e.path().extension() == ".sst" ? 1 : 0;
   }
-  EXPECT_EQ(tables, 3u);  // the two pieces, and the flush of the index's metadata key
+  EXPECT_EQ(tables, 4u);  // the three chunk files, and the flush of the index's metadata key
   auto st = OpenOrDie();
   ASSERT_TRUE(st);
   std::vector<NtHash> q;
-  for (uint64_t i = 0; i < 310000; ++i) q.push_back(HashOf(i));
+  for (uint64_t i = 0; i < 610000; ++i) q.push_back(HashOf(i));
   std::vector<LookupResult> res;
   ASSERT_TRUE(st->LookupBatch(q, &res).ok());
   for (uint64_t i = 0; i < q.size(); ++i) {
-    ASSERT_EQ(res[i].found, i < 300000) << i;
-    if (i < 300000) {
+    ASSERT_EQ(res[i].found, i < 600000) << i;
+    if (i < 600000) {
       ASSERT_EQ(res[i].count, i % 100 + 1) << i;
     }
   }

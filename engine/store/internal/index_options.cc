@@ -22,6 +22,8 @@ rocksdb::Options IndexOptions(IndexUse use) {
   if (use == IndexUse::kProbe) {
     o.max_open_files = 16;
     t.no_block_cache = true;
+    o.skip_checking_sst_file_sizes_on_db_open = true;
+    o.skip_stats_update_on_db_open = true;
   }
   if (use == IndexUse::kDirect) {
     o.allow_mmap_reads = false;

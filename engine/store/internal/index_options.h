@@ -13,9 +13,11 @@
 //   kProbe  the store opened for a few lookups (check-password: kProbedRanges with
 //           LookupVolume::kFew): as kRead, but table files are opened on demand and nothing
 //           is cached, so one lookup reads one table's index block and one data block
-//           whatever the store's size. A concurrent import retiring this generation can then
-//           fail a lookup (its table file is gone): an error, so check-password fails closed
-//           and the user retries.
+//           whatever the store's size; RocksDB's open skips its size check of every table
+//           file and its statistics load (a missing file is still refused at open, a cut one
+//           when a lookup reads it: footer and block checksums). A concurrent import retiring
+//           this generation can then fail a lookup (its table file is gone): an error, so
+//           check-password fails closed and the user retries.
 //   kDirect  the store opened for many lookups without the filter in front (kIndexOnly: the
 //           audit): every table file kept open as kRead, but read with pread(2) into no block
 //           cache, so each lookup reads and checksums one data block and the process's memory

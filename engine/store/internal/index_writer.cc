@@ -23,6 +23,9 @@ using corpus::CorpusRecord;
 
 // The last chunk is split among the writers only when each piece gets at least this many.
 constexpr size_t kMinSplitKeys = size_t{1} << 16;
+// Chunks ramp up from this size, doubling, to keys_per_file: the writers start a few
+// milliseconds into the input instead of after a whole file's records.
+constexpr size_t kFirstChunkKeys = size_t{1} << 18;
 
 class SortedIndexWriter::Impl {
  public:
@@ -39,16 +42,17 @@ class SortedIndexWriter::Impl {
   Status Add(std::span<const CorpusRecord> records) {
     for (const CorpusRecord& r : records) {
       if (!current_) {
-        current_ = std::make_unique<std::vector<CorpusRecord>>();
-        current_->reserve(opt_.keys_per_file + 256);
+        target_ = std::min(opt_.keys_per_file, kFirstChunkKeys << std::min<size_t>(chunks_, 8));
+        current_ = TakeChunk(target_);
       }
       // A chunk ends at a bucket boundary: one bucket is one RocksDB entry, written by one
       // writer into one file.
-      if (current_->size() >= opt_.keys_per_file &&
+      if (current_->size() >= target_ &&
           std::memcmp(current_->back().hash.data(), r.hash.data(), kBucketPrefixBytes) != 0) {
         CS_RETURN_IF_ERROR(Push());
-        current_ = std::make_unique<std::vector<CorpusRecord>>();
-        current_->reserve(opt_.keys_per_file + 256);
+        ++chunks_;
+        target_ = std::min(opt_.keys_per_file, kFirstChunkKeys << std::min<size_t>(chunks_, 8));
+        current_ = TakeChunk(target_);
       }
       current_->push_back(r);
     }
@@ -170,15 +174,34 @@ class SortedIndexWriter::Impl {
         files_[chunk.index] = path;
       }
       Status s = WriteChunk(*chunk.records, path, &value, &old_values);
+      std::lock_guard<std::mutex> lock(mu_);
       if (!s.ok()) {
-        std::lock_guard<std::mutex> lock(mu_);
         if (error_.ok()) error_ = s;
         aborted_ = true;
         queue_.clear();
         cv_space_.notify_all();
         return;
       }
+      chunk.records->clear();
+      spare_.push_back(std::move(chunk.records));
     }
+  }
+
+  // An empty chunk with room for `target` records: a written one when there is one. Chunks are
+  // ~100 MB: a new one each time is mapped fresh by malloc and faulted in page by page
+  // (measured: 1.5 s more system time per 1e8 keys).
+  std::unique_ptr<std::vector<CorpusRecord>> TakeChunk(size_t target) {
+    std::unique_ptr<std::vector<CorpusRecord>> c;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!spare_.empty()) {
+        c = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    if (!c) c = std::make_unique<std::vector<CorpusRecord>>();
+    c->reserve(target + 256);
+    return c;
   }
 
   // Writes one bucket per distinct 3-byte prefix of `records`. With `existing`, the bucket's
@@ -293,6 +316,10 @@ class SortedIndexWriter::Impl {
   std::deque<Chunk> queue_;
   std::vector<std::string> files_;  // by chunk index; "" until a writer starts it
   size_t next_index_ = 0;
+  std::vector<std::unique_ptr<std::vector<CorpusRecord>>> spare_;  // written chunks, emptied
+  // The caller's thread only: full chunks pushed so far, and the current chunk's size target.
+  size_t chunks_ = 0;
+  size_t target_ = 0;
   bool closed_ = false;
   bool aborted_ = false;
   bool finished_ = false;

@@ -5,7 +5,8 @@
 //
 // Why this shape: RocksDB's SstFileWriter is the import's ceiling (DESIGN.md: ~4.1 M keys/s per
 // thread here with no RocksDB Bloom filter and no compression), so the caller's thread only
-// parses and appends records to a chunk; full chunks (keys_per_file records, one contiguous key
+// parses and appends records to a chunk; full chunks (keys_per_file records — the first ones
+// smaller, 256 Ki doubling up to it — and the last one cut among the writers; one contiguous key
 // range each) go through a bounded queue to `threads` writers, each writing whole SST files.
 // Files never overlap, so one IngestExternalFile call places them all at the lowest free level.
 // Memory is bounded by (threads + queue_depth + 1) chunks of 24-byte records.
@@ -45,7 +46,7 @@ struct IndexWriterOptions {
   rocksdb::DB* existing = nullptr;         // merge with this index; null for a fresh store
   uint32_t source_id = 1;
   uint32_t month = 0;                      // YYYYMM recorded as first-seen for new keys
-  size_t keys_per_file = size_t{1} << 20;  // ~20-25 MB SST files (corpus_import.h says why)
+  size_t keys_per_file = size_t{4} << 20;  // ~80-100 MB SST files (corpus_import.h says why)
   int threads = 2;
   size_t queue_depth = 2;
 };
