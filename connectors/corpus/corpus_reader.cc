@@ -3,16 +3,21 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <nettle/sha2.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include <memory>
 
 #include "connectors/corpus/corpus_line.h"
 #include "engine/base/hex.h"
+#include "engine/base/secure_memory.h"
 
 namespace credsweep::corpus {
 namespace {
@@ -91,11 +96,44 @@ Result<Kind> ResolveKind(const std::string& label, std::string_view first, Corpu
   return Kind::kPlaintext;
 }
 
+// The source checksum over every input byte, in the chosen algorithm.
+class SourceHasher {
+ public:
+  explicit SourceHasher(SourceChecksum algorithm) : algorithm_(algorithm) {
+    if (algorithm_ == SourceChecksum::kSha256) {
+      sha256_init(&sha_);
+    } else {
+      crypto_generichash_init(&blake_, nullptr, 0, 32);
+    }
+  }
+  void Update(const char* data, size_t n) {
+    if (algorithm_ == SourceChecksum::kSha256) {
+      sha256_update(&sha_, n, reinterpret_cast<const uint8_t*>(data));
+    } else {
+      crypto_generichash_update(&blake_, reinterpret_cast<const unsigned char*>(data), n);
+    }
+  }
+  std::string HexDigest() {
+    uint8_t digest[32];
+    if (algorithm_ == SourceChecksum::kSha256) {
+      sha256_digest(&sha_, sizeof digest, digest);
+    } else {
+      crypto_generichash_final(&blake_, digest, sizeof digest);
+    }
+    return HexEncode(digest, sizeof digest);
+  }
+
+ private:
+  SourceChecksum algorithm_;
+  sha256_ctx sha_;
+  crypto_generichash_state blake_;
+};
+
 // Reads one descriptor and parses its lines.
 class InputReader {
  public:
   InputReader(const ReadOptions& options, const RecordSink& sink, ReadStats* stats,
-              sha256_ctx* hash, std::vector<char>* buf)
+              SourceHasher* hash, std::vector<char>* buf)
       : options_(options), sink_(sink), stats_(stats), hash_(hash), buf_(*buf) {}
 
   // label names the input in messages; prefix_named: the file is called XXXXX.txt.
@@ -136,8 +174,7 @@ class InputReader {
         return Status::FromErrno("cannot read " + label_, errno);
       }
       if (n == 0) break;
-      sha256_update(hash_, static_cast<size_t>(n),
-                    reinterpret_cast<const uint8_t*>(buf_.data() + end));
+      hash_->Update(buf_.data() + end, static_cast<size_t>(n));
       stats_->bytes += static_cast<uint64_t>(n);
       if (options_.progress) options_.progress(stats_->bytes);
       end += static_cast<size_t>(n);
@@ -235,7 +272,7 @@ class InputReader {
   const ReadOptions& options_;
   const RecordSink& sink_;
   ReadStats* stats_;
-  sha256_ctx* hash_;
+  SourceHasher* hash_;
   std::vector<char>& buf_;
   std::string label_;
   bool prefix_named_ = false;
@@ -384,6 +421,20 @@ uint64_t InputSizeHint(const std::vector<std::string>& paths) {
   return total;
 }
 
+SourceChecksum FastestSourceChecksum() {
+#if defined(__x86_64__)
+  unsigned a, b, c, d;
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)) != 0) {  // CPUID.7.0:EBX.SHA
+    return SourceChecksum::kSha256;
+  }
+#endif
+  return SourceChecksum::kBlake2b256;
+}
+
+const char* SourceChecksumName(SourceChecksum algorithm) {
+  return algorithm == SourceChecksum::kSha256 ? "sha256" : "blake2b-256";
+}
+
 void WidenPipe(int fd) {
   struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) (void)::fcntl(fd, F_SETPIPE_SZ, 1 << 20);
@@ -391,8 +442,8 @@ void WidenPipe(int fd) {
 
 Status ReadCorpus(const std::vector<std::string>& paths, const ReadOptions& options,
                   const RecordSink& sink, ReadStats* stats) {
-  sha256_ctx hash;
-  sha256_init(&hash);
+  CS_RETURN_IF_ERROR(InitSodium());
+  SourceHasher hash(options.checksum);
   std::vector<char> buf(kBlockSize);
   InputReader reader(options, sink, stats, &hash, &buf);
   for (const std::string& path : paths) {
@@ -426,9 +477,8 @@ Status ReadCorpus(const std::vector<std::string>& paths, const ReadOptions& opti
     Fd fd(raw);
     CS_RETURN_IF_ERROR(reader.Run(fd.get(), path, prefix_named, prefix, std::nullopt));
   }
-  uint8_t digest[SHA256_DIGEST_SIZE];
-  sha256_digest(&hash, sizeof digest, digest);
-  stats->checksum = HexEncode(digest, sizeof digest);
+  stats->checksum = hash.HexDigest();
+  stats->checksum_algorithm = SourceChecksumName(options.checksum);
   return Status::Ok();
 }
 

@@ -3,10 +3,8 @@
 // An input is a file, a HIBP prefix folder (files XXXXX.txt, read in prefix order, so the
 // records come out sorted when each file is), or "-" for standard input. Each input is read in
 // large blocks with read(2), split on '\n', and parsed by the line parsers in corpus_line.h;
-// a UTF-8 byte-order mark at the start of a file is ignored. The bytes are also fed to SHA-256
-// (the source checksum recorded in manifest.json; `sha256sum FILE` prints the same for one
-// file). SHA-256 and not libsodium's BLAKE2b: nettle uses the CPU's SHA instructions, 1.2 GB/s
-// here against BLAKE2b's 0.5 GB/s, and the reading thread hashed for 40 % of its time.
+// a UTF-8 byte-order mark at the start of a file is ignored. The bytes are also hashed: the
+// source checksum recorded in manifest.json with its algorithm (SourceChecksum below).
 //
 // Format detection (--format auto): a folder is a HIBP prefix folder; a file is classified by
 // its first non-empty line (ClassifyLine): NT hash with a count -> hibp, NT hash alone or with
@@ -50,9 +48,20 @@ struct CorpusRecord {
 using RecordSink = std::function<Status(std::span<const CorpusRecord>)>;
 inline constexpr size_t kRecordBatch = 8192;
 
+// The source checksum's algorithm. SHA-256 where the CPU has SHA instructions (nettle uses
+// them: 1.2 GB/s on this machine, and `sha256sum FILE` prints the same digest), else
+// BLAKE2b-256 (libsodium, 0.5 GB/s here; `b2sum -l 256 FILE`) — SHA-256 in software runs at
+// 0.2 GB/s, and the reading thread already spent 40 % of its time hashing with BLAKE2b
+// (Intel server CPUs before Ice Lake have no SHA instructions; AMD Zen and later Intel do).
+enum class SourceChecksum { kSha256, kBlake2b256 };
+SourceChecksum FastestSourceChecksum();
+// "sha256" / "blake2b-256", as manifest.json names it.
+const char* SourceChecksumName(SourceChecksum algorithm);
+
 struct ReadOptions {
   CorpusFormat format = CorpusFormat::kAuto;
   bool skip_bad = false;
+  SourceChecksum checksum = FastestSourceChecksum();
   // Called every few MB with the bytes read so far (for progress); may be empty.
   std::function<void(uint64_t bytes)> progress;
 };
@@ -64,9 +73,6 @@ struct ReadOptions {
 // cores were 137 % busy).
 void WidenPipe(int fd);
 
-// The algorithm of ReadStats::checksum, as manifest.json names it.
-inline constexpr const char* kSourceChecksumAlgorithm = "sha256";
-
 struct ReadStats {
   uint64_t lines = 0;        // every line read, including skipped ones
   uint64_t records = 0;      // records passed to the sink
@@ -74,7 +80,8 @@ struct ReadStats {
   uint64_t bad_lines = 0;    // malformed lines skipped under skip_bad
   std::vector<std::string> first_bad;  // up to 5 "FILE:LINE: what is wrong"
   uint64_t bytes = 0;
-  std::string checksum;      // hex SHA-256 of every input byte, inputs in order
+  std::string checksum;      // hex digest of every input byte, inputs in order
+  std::string checksum_algorithm;  // SourceChecksumName(options.checksum)
   std::string format;        // "hibp", "ntlm" or "plaintext": what the first input was read as
 };
 

@@ -62,21 +62,43 @@ TEST_F(ReaderTest, HibpFileWithBomCrlfAndPadding) {
   EXPECT_EQ(st.checksum.size(), 64u);
 }
 
-// The source checksum is SHA-256 of every input byte, inputs in order: what `sha256sum` prints
-// for one file, and for "ab" then "c" the digest of "abc" (FIPS 180-2's first example).
-TEST_F(ReaderTest, ChecksumIsSha256OfTheInputBytesInOrder) {
-  constexpr const char* kAbc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-  std::map<std::string, uint64_t> got;
-  ReadStats one;
-  ASSERT_TRUE(Read({Write("abc.txt", "abc")}, CorpusFormat::kPlaintext, false, &got, &one).ok());
-  EXPECT_EQ(one.checksum, kAbc);
-  ReadStats two;
-  ASSERT_TRUE(Read({Write("ab.txt", "ab"), Write("c.txt", "c")}, CorpusFormat::kPlaintext, false,
-                   &got, &two)
-                  .ok());
-  EXPECT_EQ(two.checksum, kAbc);
-  EXPECT_EQ(two.records, 2u);
-  EXPECT_STREQ(kSourceChecksumAlgorithm, "sha256");
+// The source checksum covers every input byte, inputs in order, in either algorithm: what
+// `sha256sum` / `b2sum -l 256` print for one file, and for "ab" then "c" the digest of "abc"
+// (FIPS 180-2's and RFC 7693's first examples). The algorithm is named beside it.
+TEST_F(ReaderTest, ChecksumIsOfTheInputBytesInOrderInEitherAlgorithm) {
+  const std::vector<std::string> one = {Write("abc.txt", "abc")};
+  const std::vector<std::string> two = {Write("ab.txt", "ab"), Write("c.txt", "c")};
+  struct Case {
+    SourceChecksum algorithm;
+    const char* name;
+    const char* abc;
+  };
+  for (const Case& c :
+       {Case{SourceChecksum::kSha256, "sha256",
+             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        Case{SourceChecksum::kBlake2b256, "blake2b-256",
+             "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319"}}) {
+    for (const auto& paths : {one, two}) {
+      ReadOptions o;
+      o.format = CorpusFormat::kPlaintext;
+      o.checksum = c.algorithm;
+      ReadStats st;
+      size_t records = 0;
+      ASSERT_TRUE(ReadCorpus(paths, o,
+                             [&](std::span<const CorpusRecord> b) {
+                               records += b.size();
+                               return Status::Ok();
+                             },
+                             &st)
+                      .ok());
+      EXPECT_EQ(st.checksum, c.abc) << c.name << ", " << paths.size() << " inputs";
+      EXPECT_EQ(st.checksum_algorithm, c.name);
+      EXPECT_EQ(records, paths.size());
+    }
+  }
+  // By default the faster of the two on this CPU, named as such.
+  EXPECT_STREQ(SourceChecksumName(ReadOptions().checksum),
+               SourceChecksumName(FastestSourceChecksum()));
 }
 
 TEST_F(ReaderTest, PrefixFolderInPrefixOrder) {

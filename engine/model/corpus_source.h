@@ -18,7 +18,8 @@ struct CorpusSource {
   uint64_t records = 0;     // distinct hashes this version listed
   std::string imported_at;  // UTC ISO-8601
   std::string checksum;     // hex digest of the input bytes, in checksum_algorithm
-  // "sha256" since session 17; a manifest without the field is from before: "blake2b-256".
+  // "sha256" or "blake2b-256", whichever the importing CPU hashes faster (corpus_reader.h);
+  // a manifest without the field is from before it existed: "blake2b-256".
   std::string checksum_algorithm;
 };
 

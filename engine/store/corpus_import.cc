@@ -589,7 +589,7 @@ Result<ImportReport> BuildGeneration(const ImportOptions& o, const std::optional
                                                filter->probes);
   CorpusSource entry{source_id, report.source, report.version, report.format,
                     stats.lines, written.keys, FormatUtcIso(now), stats.checksum,
-                     corpus::kSourceChecksumAlgorithm};
+                     stats.checksum_algorithm};
   bool replaced = false;
   for (CorpusSource& s : next->sources) {
     if (s.id == source_id) {
