@@ -74,7 +74,7 @@ else
 fi
 cat "$work/import.out" "$work/import.trace"
 read -r elapsed rss_kb cpu user sys < <(import_time "$work/import.time")
-store_mb=$(du -sm "$store" | awk '{print $1}')
+store_mb=$(du -sb "$store" | awk '{printf "%d", $1 / 1000000}')  # MB (10^6 bytes), as bytes/key below
 index_bytes=$(du -sb "$store"/gen-*/index | awk '{print $1}')
 printf 'import: %d lines, %.1f MB in %.2f s -> %.2f M keys/s, %.0f MB/s; peak RSS %.0f MiB; CPU %s (user %s s, sys %s s); store %s MB, index %.1f bytes/key\n' \
   "$n" "$(calc "$bytes / 1000000")" "$elapsed" "$(calc "$n / $elapsed / 1000000")" \
