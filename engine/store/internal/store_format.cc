@@ -12,15 +12,7 @@
 namespace credsweep::store {
 namespace {
 
-inline void PutVarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-// The same LEB128 into a buffer with room for 10 bytes; returns the end.
+// LEB128 into a buffer with room for 10 bytes; returns the end.
 inline char* PutVarintRaw(uint64_t v, char* p) {
   while (v >= 0x80) {
     *p++ = static_cast<char>((v & 0x7F) | 0x80);
@@ -28,6 +20,11 @@ inline char* PutVarintRaw(uint64_t v, char* p) {
   }
   *p++ = static_cast<char>(v);
   return p;
+}
+
+inline void PutVarint(uint64_t v, std::string* out) {
+  char b[10];
+  out->append(b, static_cast<size_t>(PutVarintRaw(v, b) - b));
 }
 
 inline bool GetVarint(std::string_view* in, uint64_t* v) {
@@ -152,7 +149,9 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& or
       e.imported_at = s.at("imported_at").get<std::string>();
       e.checksum = s.at("checksum").get<std::string>();
       // Sources imported before the field existed were hashed with BLAKE2b-256.
-      e.checksum_algorithm = s.value("checksum_algorithm", std::string("blake2b-256"));
+      e.checksum_algorithm = s.value(
+          "checksum_algorithm",
+          std::string(corpus::SourceChecksumName(corpus::SourceChecksum::kBlake2b256)));
       m.sources.push_back(std::move(e));
     }
     return m;
