@@ -1,22 +1,15 @@
 #include "connectors/smtp/smtp_client.h"
 
-#include <curl/curl.h>
 #include <sodium.h>
 
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 
+#include "connectors/smtp/curl_library.h"
 #include "engine/base/secure_memory.h"
 
 namespace credsweep {
 namespace {
-
-// curl_global_init is not thread-safe before libcurl 7.84; call it once per process.
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 struct UploadState {
   const std::string* data;
@@ -72,14 +65,14 @@ Result<std::unique_ptr<SmtpClient>> SmtpClient::Create(const SmtpConfig& cfg,
     if (!pw.ok()) return pw.status().WithContext("[smtp] username is set");
     c->password_ = std::move(pw).value();
   }
-  GlobalInit();
-  c->curl_ = curl_easy_init();
+  CS_ASSIGN_OR_RETURN(c->lib_, LoadCurl());
+  c->curl_ = c->lib_->easy_init();
   if (c->curl_ == nullptr) return Status::Internal("curl_easy_init failed");
   return c;
 }
 
 SmtpClient::~SmtpClient() {
-  if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+  if (curl_ != nullptr) lib_->easy_cleanup(static_cast<CURL*>(curl_));
 }
 
 std::string SmtpClient::Identity() const {
@@ -94,48 +87,49 @@ Status SmtpClient::Send(const std::string& envelope_from, const std::string& to,
   if (!IsPlausibleMailAddress(to)) {
     return Status::InvalidArgument("recipient \"" + to + "\" is not a usable address");
   }
+  const CurlLibrary& curl = *lib_;
   CURL* h = static_cast<CURL*>(curl_);
   // Options are set on every send; the handle (and its live connection) is reused.
   char errbuf[CURL_ERROR_SIZE] = {0};
   const std::string mail_from = "<" + envelope_from + ">";
   const std::string rcpt = "<" + to + ">";
-  curl_slist* rcpts = curl_slist_append(nullptr, rcpt.c_str());
+  curl_slist* rcpts = curl.slist_append(nullptr, rcpt.c_str());
   UploadState up{&message, 0};
   const bool smtps = cfg_.url.rfind("smtps://", 0) == 0;
 
-  curl_easy_setopt(h, CURLOPT_URL, cfg_.url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(h, CURLOPT_USE_SSL,
+  curl.easy_setopt(h, CURLOPT_URL, cfg_.url.c_str());
+  curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl.easy_setopt(h, CURLOPT_USE_SSL,
                    static_cast<long>(smtps || !cfg_.allow_plaintext ? CURLUSESSL_ALL
                                                                     : CURLUSESSL_TRY));
-  curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!cfg_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, cfg_.ca_file.c_str());
+  curl.easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!cfg_.ca_file.empty()) curl.easy_setopt(h, CURLOPT_CAINFO, cfg_.ca_file.c_str());
   if (!password_.empty()) {
-    curl_easy_setopt(h, CURLOPT_USERNAME, cfg_.username.c_str());
-    curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
+    curl.easy_setopt(h, CURLOPT_USERNAME, cfg_.username.c_str());
+    curl.easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
   }
-  curl_easy_setopt(h, CURLOPT_MAIL_FROM, mail_from.c_str());
-  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
-  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadCallback);
-  curl_easy_setopt(h, CURLOPT_READDATA, &up);
-  curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(cfg_.timeout_seconds));
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(cfg_.timeout_seconds));
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl.easy_setopt(h, CURLOPT_MAIL_FROM, mail_from.c_str());
+  curl.easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
+  curl.easy_setopt(h, CURLOPT_UPLOAD, 1L);
+  curl.easy_setopt(h, CURLOPT_READFUNCTION, ReadCallback);
+  curl.easy_setopt(h, CURLOPT_READDATA, &up);
+  curl.easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
+  curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(cfg_.timeout_seconds));
+  curl.easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(cfg_.timeout_seconds));
+  curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 
-  const CURLcode rc = curl_easy_perform(h);
+  const CURLcode rc = curl.easy_perform(h);
   long response = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response);
-  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, static_cast<curl_slist*>(nullptr));
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
-  curl_slist_free_all(rcpts);
+  curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response);
+  curl.easy_setopt(h, CURLOPT_MAIL_RCPT, static_cast<curl_slist*>(nullptr));
+  curl.easy_setopt(h, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
+  curl.slist_free_all(rcpts);
   if (rc == CURLE_OK) return Status::Ok();
 
-  const std::string reason = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+  const std::string reason = errbuf[0] != '\0' ? errbuf : curl.easy_strerror(rc);
   const std::string where = "sending to " + to + " via " + cfg_.url + ": ";
   switch (rc) {
     case CURLE_USE_SSL_FAILED:

@@ -1,4 +1,5 @@
-// Sending mail: the Mailer seam and its SMTP implementation over libcurl.
+// Sending mail: the Mailer seam and its SMTP implementation over libcurl (loaded by Create on
+// first use: connectors/smtp/curl_library.h).
 //
 // Security defaults (requirement S9: encrypted transport, TLS >= 1.2):
 //   - smtp://host:587 must upgrade with STARTTLS (CURLUSESSL_ALL): a server that does not offer
@@ -30,6 +31,8 @@
 
 namespace credsweep {
 
+struct CurlLibrary;  // connectors/smtp/curl_library.h
+
 // A bare addr-spec safe to put in a header and an SMTP command: one "@", no whitespace, control
 // characters, angle brackets, commas or semicolons (header and command injection), <= 254 bytes.
 bool IsPlausibleMailAddress(const std::string& address);
@@ -47,7 +50,8 @@ class Mailer {
 class SmtpClient : public Mailer {
  public:
   // Validates cfg (url scheme, password present when username is set) without connecting.
-  // kInvalidArgument naming the key when something is missing.
+  // kInvalidArgument naming the key when something is missing; kFailedPrecondition when libcurl
+  // cannot be loaded.
   [[nodiscard]] static Result<std::unique_ptr<SmtpClient>> Create(const SmtpConfig& cfg,
                                                                   const std::string& from);
   ~SmtpClient() override;
@@ -63,7 +67,8 @@ class SmtpClient : public Mailer {
   SmtpConfig cfg_;
   std::string from_;
   SecretBuffer password_;  // empty without AUTH
-  void* curl_ = nullptr;      // CURL*
+  const CurlLibrary* lib_ = nullptr;  // loaded by Create
+  void* curl_ = nullptr;              // CURL*
 };
 
 }  // namespace credsweep

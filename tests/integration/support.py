@@ -79,10 +79,10 @@ def write_private(path, text):
     return path
 
 
-def run(binary, *args, env=None, timeout=120):
-    """Runs BINARY ARGS..., capturing stdout/stderr as text."""
+def run(binary, *args, env=None, timeout=120, input=None):
+    """Runs BINARY ARGS... (INPUT on stdin, if given), capturing stdout/stderr as text."""
     return subprocess.run([binary, *args], capture_output=True, text=True, timeout=timeout,
-                          env=env)
+                          env=env, input=input)
 
 
 def import_words(binary, store, words_file, source="test-words", version="2026-11"):

@@ -6,7 +6,8 @@ Proves: an owner receives exactly one digest naming their service accounts, over
 another CA is refused; AUTH uses the password file (a wrong password is refused, nothing is
 sent, the password is never printed); a send to a dead server leaves the message pending and
 the next --send delivers it exactly once; every delivery is in the signed action log, which
-`credsweep log verify` accepts.
+`credsweep log verify` accepts. libcurl is loaded only by a process that sends mail
+(connectors/smtp/curl_library.h): `--help`, `check-password` and a dry run never map it.
 The findings.json fixture follows the documented contract (engine/model/finding.h).
 """
 import email
@@ -145,6 +146,28 @@ class NotifySmtpTest(unittest.TestCase):
         # Each delivery is write-ahead logged: notify-intent, then notify-sent.
         self.assertIn("OK: 4 entries verified", v.stdout)
         self.assertNotIn("UNFINISHED", v.stdout)
+
+    def test_only_sending_loads_libcurl(self):
+        def loaded(r):
+            inits = [line for line in r.stderr.splitlines() if "calling init:" in line]
+            self.assertTrue(inits, r.stderr[-2000:])  # LD_DEBUG works here
+            return [line for line in inits if "libcurl" in line]
+
+        env = dict(os.environ, LD_DEBUG="libs")
+        store = os.path.join(self.dir, "store")
+        words = sup.write_private(os.path.join(self.dir, "words.txt"), "Summer2026!\n")
+        self.assertEqual(self.cli("corpus", "import", "--store", store, words).returncode, 0)
+        with SmtpServer() as smtp:
+            cfg = self.config(smtp.url, smtp.ca_file)
+            for args in (["--help"], ["check-password", "--store", store],
+                         ["notify", "--config", cfg, "--findings", self.findings]):
+                r = sup.run(BINARY, *args, env=env, input="Winter2026!\n")
+                self.assertEqual(loaded(r), [], args)
+            r = sup.run(BINARY, "notify", "--config", cfg, "--findings", self.findings, "--send",
+                        env=env)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr[-2000:])
+            self.assertTrue(loaded(r))
+            self.assertEqual(len(smtp.messages()), 2)
 
     def test_plaintext_smtp_is_refused_by_default(self):
         with SmtpServer(tls=False) as smtp:
