@@ -17,6 +17,7 @@
 #endif
 
 #include "bloom/internal/probe.h"
+#include "bloom/range_checksum.h"
 #include "engine/base/file_util.h"
 #include "engine/base/secure_memory.h"
 
@@ -564,15 +565,21 @@ uint64_t Filter::BlockOf(const uint8_t* key) const {
   return BlockIndex(key, seed_, block_count_);
 }
 
-void Filter::RangeDigest(uint64_t range, uint64_t range_bytes, uint8_t* out) const {
+void Filter::RangeDigest(uint64_t range, uint64_t range_bytes, RangeDigestKind kind,
+                         uint8_t* out) const {
+  static_assert(kRangeChecksumBytes == kRangeDigestBytes);
   const uint64_t body_bytes = block_count_ * kBlockBytes;
   const uint64_t begin = std::min(range * range_bytes, body_bytes);
   const uint64_t end = std::min(begin + range_bytes, body_bytes);
-  crypto_generichash(out, kRangeDigestBytes, reinterpret_cast<const uint8_t*>(blocks_) + begin,
-                     end - begin, nullptr, 0);
+  const uint8_t* bytes = reinterpret_cast<const uint8_t*>(blocks_) + begin;
+  if (kind == RangeDigestKind::kCrc32c4) {
+    RangeChecksum(bytes, end - begin, out);
+  } else {
+    crypto_generichash(out, kRangeDigestBytes, bytes, end - begin, nullptr, 0);
+  }
 }
 
-Status Filter::VerifyBody(const std::string& path, uint64_t range_bytes,
+Status Filter::VerifyBody(const std::string& path, uint64_t range_bytes, RangeDigestKind kind,
                           std::vector<uint8_t>* range_digests) const {
   if (range_bytes == 0 || range_bytes % kBlockBytes != 0) {
     return Status::InvalidArgument("filter range size must be a positive multiple of 64 bytes");
@@ -580,15 +587,17 @@ Status Filter::VerifyBody(const std::string& path, uint64_t range_bytes,
   const uint64_t body_bytes = block_count_ * kBlockBytes;
   const auto* body = reinterpret_cast<const uint8_t*>(blocks_);
   // The range digests on a second thread: BLAKE2b runs ~1 GB/s per core, so a 2 GB filter
-  // (1e9 keys) is verified in ~2 s instead of ~4 s.
+  // (1e9 keys) is verified in ~2 s instead of ~4 s (CRC-32C ranges take a fraction of that).
   std::thread ranges;
   if (range_digests != nullptr) {
     const uint64_t n = (body_bytes + range_bytes - 1) / range_bytes;
     const size_t first = range_digests->size();
     range_digests->resize(first + n * kRangeDigestBytes);
     uint8_t* out = range_digests->data() + first;
-    ranges = std::thread([this, n, range_bytes, out] {
-      for (uint64_t r = 0; r < n; ++r) RangeDigest(r, range_bytes, out + r * kRangeDigestBytes);
+    ranges = std::thread([this, n, range_bytes, kind, out] {
+      for (uint64_t r = 0; r < n; ++r) {
+        RangeDigest(r, range_bytes, kind, out + r * kRangeDigestBytes);
+      }
     });
   }
   crypto_generichash_state hs;

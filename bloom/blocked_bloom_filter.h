@@ -82,7 +82,11 @@ inline constexpr size_t kBlockBytes = 64;  // one cache line
 inline constexpr size_t kBlockBits = 512;
 inline constexpr int kMaxProbes = 16;
 inline constexpr size_t kChecksumBytes = 32;     // BLAKE2b-256 of header fields + body
-inline constexpr size_t kRangeDigestBytes = 16;  // BLAKE2b-128 per range (Filter::RangeDigest)
+inline constexpr size_t kRangeDigestBytes = 16;  // per range (Filter::RangeDigest)
+
+// How a range of the body is digested (Filter::RangeDigest): BLAKE2b-128 (filter range sidecars
+// of version 1) or four CRC-32C lanes (version 2, bloom/range_checksum.h), 16 bytes either way.
+enum class RangeDigestKind { kBlake2b128, kCrc32c4 };
 
 struct FilterParams {
   KeyType key_type = KeyType::kNtlm;
@@ -229,12 +233,14 @@ class Filter {
   uint64_t BlockOf(const uint8_t* key) const;
   // Reads the whole body once: kCorruption (naming `path`) when the BLAKE2b-256 over the header
   // fields and body differs from the stored one. With range_digests, also appends one 16-byte
-  // BLAKE2b-128 digest per range_bytes of the body (the last range may be short); range_bytes
+  // digest of `kind` per range_bytes of the body (the last range may be short); range_bytes
   // must be a positive multiple of kBlockBytes. The two digests run on two threads.
   [[nodiscard]] Status VerifyBody(const std::string& path, uint64_t range_bytes,
+                                  RangeDigestKind kind,
                                   std::vector<uint8_t>* range_digests) const;
-  // BLAKE2b-128 of body bytes [range * range_bytes, min(+range_bytes, body size)) into out[16].
-  void RangeDigest(uint64_t range, uint64_t range_bytes, uint8_t* out) const;
+  // The digest of body bytes [range * range_bytes, min(+range_bytes, body size)) into out[16].
+  void RangeDigest(uint64_t range, uint64_t range_bytes, RangeDigestKind kind,
+                   uint8_t* out) const;
 
  private:
   Filter() = default;

@@ -11,11 +11,13 @@
 #include <nlohmann/json.hpp>
 
 #include "bloom/blocked_bloom_filter.h"
+#include "bloom/range_checksum.h"
 #include "connectors/corpus/hibp_generator.h"
 #include "engine/base/file_util.h"
 #include "engine/base/test_temp_dir.h"
 #include "engine/store/corpus_import.h"
 #include "engine/store/corpus_store.h"
+#include "engine/store/internal/filter_ranges.h"
 #include "engine/store/internal/store_format.h"
 
 namespace credsweep::store {
@@ -100,6 +102,51 @@ TEST_F(FilterCheckTest, ImportRecordsTheVerifiedChecksumAndRanges) {
   EXPECT_EQ(j["filter"]["ranges"], "gen-000001/filter.ranges");
   // 64-byte header + two 16-byte digests.
   EXPECT_EQ(fs::file_size(RangesPath()), 64u + 2 * 16u);
+}
+
+TEST_F(FilterCheckTest, RangeDigestsAreVersion2FourLaneCrc32c) {
+  const std::string ranges = *ReadFile(RangesPath());
+  const std::string filter = *ReadFile(FilterPath());
+  ASSERT_EQ(ranges.substr(0, 4), "CSFR");
+  uint32_t version;
+  std::memcpy(&version, ranges.data() + 4, 4);
+  EXPECT_EQ(version, 2u);
+  const size_t body = filter.size() - bloom::kHeaderSize;
+  for (size_t r = 0; r < 2; ++r) {
+    const size_t begin = r << 20;
+    const size_t len = std::min<size_t>(size_t{1} << 20, body - begin);
+    uint8_t want[bloom::kRangeChecksumBytes];
+    bloom::RangeChecksum(
+        reinterpret_cast<const uint8_t*>(filter.data()) + bloom::kHeaderSize + begin, len, want);
+    EXPECT_EQ(ranges.substr(64 + 16 * r, 16), std::string(reinterpret_cast<char*>(want), 16)) << r;
+  }
+}
+
+// Stores imported before version 2 keep their BLAKE2b-128 sidecar: still read, still checked.
+TEST_F(FilterCheckTest, Version1Blake2bSidecarIsStillReadAndChecked) {
+  {
+    auto filter = bloom::Filter::Open(FilterPath());
+    ASSERT_TRUE(filter.ok());
+    ASSERT_TRUE(internal::VerifyFilterAndWriteRanges(**filter, FilterPath(), RangesPath(),
+                                                     bloom::RangeDigestKind::kBlake2b128)
+                    .ok());
+  }
+  const std::string ranges = *ReadFile(RangesPath());
+  uint32_t version;
+  std::memcpy(&version, ranges.data() + 4, 4);
+  ASSERT_EQ(version, 1u);
+  auto full = CorpusStore::Open(store_);
+  auto probed = CorpusStore::Open(store_, kProbed);
+  ASSERT_TRUE(full.ok() && probed.ok()) << probed.status().ToString();
+  std::vector<LookupResult> a, b;
+  ASSERT_TRUE((*full)->LookupBatch(*present_, &a).ok());
+  ASSERT_TRUE((*probed)->LookupBatch(*present_, &b).ok());
+  for (size_t i = 0; i < a.size(); ++i) ASSERT_TRUE(a[i].found && b[i].found) << i;
+  ASSERT_TRUE(VerifyStore(store_).ok());
+  FlipByte(FilterPath(), bloom::kHeaderSize + (1u << 20) + 77);
+  auto damaged = CorpusStore::Open(store_, kProbed);
+  ASSERT_TRUE(damaged.ok());
+  EXPECT_EQ((*damaged)->LookupBatch(*present_, &b).code(), StatusCode::kCorruption);
 }
 
 TEST_F(FilterCheckTest, ProbedOpenAnswersExactlyLikeAFullOpen) {

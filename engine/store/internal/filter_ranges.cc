@@ -16,7 +16,12 @@ namespace credsweep::store::internal {
 namespace {
 
 constexpr char kMagic[4] = {'C', 'S', 'F', 'R'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersionBlake2b = 1;
+constexpr uint32_t kVersionCrc32c = 2;
+
+uint32_t VersionOf(bloom::RangeDigestKind kind) {
+  return kind == bloom::RangeDigestKind::kCrc32c4 ? kVersionCrc32c : kVersionBlake2b;
+}
 constexpr size_t kHeaderBytes = 64;
 constexpr size_t kOffFilterChecksum = 24;
 
@@ -32,13 +37,14 @@ std::string Corrupt(const std::string& path, const std::string& what) {
 }  // namespace
 
 Status VerifyFilterAndWriteRanges(const bloom::Filter& filter, const std::string& filter_path,
-                                  const std::string& ranges_path) {
+                                  const std::string& ranges_path, bloom::RangeDigestKind kind) {
   std::vector<uint8_t> digests;
-  CS_RETURN_IF_ERROR(filter.VerifyBody(filter_path, kFilterRangeBytes, &digests));
+  CS_RETURN_IF_ERROR(filter.VerifyBody(filter_path, kFilterRangeBytes, kind, &digests));
+  const uint32_t version = VersionOf(kind);
   std::string out(kHeaderBytes, '\0');
   std::memcpy(out.data(), kMagic, 4);
   const uint64_t ranges = RangeCount(filter, kFilterRangeBytes);
-  std::memcpy(out.data() + 4, &kVersion, 4);
+  std::memcpy(out.data() + 4, &version, 4);
   std::memcpy(out.data() + 8, &kFilterRangeBytes, 8);
   std::memcpy(out.data() + 16, &ranges, 8);
   std::memcpy(out.data() + kOffFilterChecksum, filter.checksum(), bloom::kChecksumBytes);
@@ -51,7 +57,7 @@ Status VerifyFilterAndRanges(const bloom::Filter& filter, const std::string& fil
   CS_ASSIGN_OR_RETURN(std::unique_ptr<FilterRanges> ranges,
                       FilterRanges::Open(ranges_path, filter, filter_path));
   std::vector<uint8_t> digests;
-  CS_RETURN_IF_ERROR(filter.VerifyBody(filter_path, kFilterRangeBytes, &digests));
+  CS_RETURN_IF_ERROR(filter.VerifyBody(filter_path, kFilterRangeBytes, ranges->kind_, &digests));
   if (digests.size() != ranges->ranges_ * bloom::kRangeDigestBytes ||
       std::memcmp(digests.data(), ranges->digests_, digests.size()) != 0) {
     return Status::Corruption(Corrupt(ranges_path, "a range digest does not match the filter"));
@@ -93,7 +99,8 @@ Result<std::unique_ptr<FilterRanges>> FilterRanges::Open(const std::string& path
   std::memcpy(&version, h + 4, 4);
   std::memcpy(&range_bytes, h + 8, 8);
   std::memcpy(&count, h + 16, 8);
-  if (std::memcmp(h, kMagic, 4) != 0 || version != kVersion || range_bytes != kFilterRangeBytes ||
+  if (std::memcmp(h, kMagic, 4) != 0 || (version != kVersionCrc32c && version != kVersionBlake2b) ||
+      range_bytes != kFilterRangeBytes ||
       count != ranges) {
     return Status::Corruption(Corrupt(path, "bad header (magic, version or range layout)"));
   }
@@ -103,6 +110,8 @@ Result<std::unique_ptr<FilterRanges>> FilterRanges::Open(const std::string& path
   r->filter_ = &filter;
   r->filter_path_ = filter_path;
   r->range_bytes_ = range_bytes;
+  r->kind_ = version == kVersionCrc32c ? bloom::RangeDigestKind::kCrc32c4
+                                       : bloom::RangeDigestKind::kBlake2b128;
   r->ranges_ = ranges;
   r->digests_ = h + kHeaderBytes;
   r->verified_.reset(new std::atomic<uint8_t>[ranges]());
@@ -120,7 +129,7 @@ Status FilterRanges::CheckRange(uint64_t range) const {
   }
   if (verified_[range].load(std::memory_order_acquire) != 0) return Status::Ok();
   uint8_t digest[bloom::kRangeDigestBytes];
-  filter_->RangeDigest(range, range_bytes_, digest);
+  filter_->RangeDigest(range, range_bytes_, kind_, digest);
   if (sodium_memcmp(digest, digests_ + range * bloom::kRangeDigestBytes,
                     bloom::kRangeDigestBytes) != 0) {
     return Status::Corruption(Corrupt(filter_path_, "range " + std::to_string(range) +

@@ -5,10 +5,10 @@
 // open costs ~1 s per 1e8 keys and faults the whole body into memory, which a check that runs
 // inside every password change cannot pay. So the body is verified in full once (at import and
 // by `credsweep corpus verify`), and at the same time cut into ranges of kFilterRangeBytes whose
-// BLAKE2b-128 digests go into a sidecar file. A cheap open then checks only the header (fields,
+// digests go into a sidecar file. A cheap open then checks only the header (fields,
 // size, and that its checksum equals the one the manifest recorded), and before a lookup
 // trusts a block it hashes the 1 MiB range that holds the block and compares that range's
-// digest: ~1 ms and 1 MiB of page cache per probed range.
+// digest: ~0.1 ms (CRC-32C; BLAKE2b ~1 ms) and 1 MiB of page cache per probed range.
 //
 // What a cheap open plus probed-range check detects: a missing, truncated or extended filter or
 // sidecar; any change to the filter header (it is bound to the manifest through its checksum);
@@ -21,12 +21,14 @@
 // File "filter.ranges" beside filter.csbf, little-endian:
 //   offset size  field
 //   0      4     magic "CSFR"
-//   4      4     u32 version = 1
+//   4      4     u32 version: 2 (written now) or 1 (read, written before session 18)
 //   8      8     u64 range bytes (kFilterRangeBytes)
 //   16     8     u64 range count = ceil(body bytes / range bytes)
 //   24     32    the filter's header checksum (filter.csbf bytes 56..88)
 //   56     8     zero
-//   64     ...   range count x 16 bytes: BLAKE2b-128 of each range (bloom::Filter::RangeDigest)
+//   64     ...   range count x 16 bytes, the digest of each range (bloom::Filter::RangeDigest):
+//                version 2: four CRC-32C lanes (bloom/range_checksum.h, why there);
+//                version 1: BLAKE2b-128
 // The file has no checksum of its own: a damaged digest makes its range fail to verify, which
 // fails closed (an error, never a "not leaked").
 //
@@ -49,9 +51,10 @@ inline constexpr uint64_t kFilterRangeBytes = uint64_t{1} << 20;
 // Verifies the whole body of `filter` (opened from filter_path) against its header checksum and
 // writes the sidecar to ranges_path atomically (temp file, fsync, rename). kCorruption when the
 // body does not match its checksum.
-[[nodiscard]] Status VerifyFilterAndWriteRanges(const bloom::Filter& filter,
-                                                const std::string& filter_path,
-                                                const std::string& ranges_path);
+// `kind` is for tests of version-1 sidecars; everything else writes version 2.
+[[nodiscard]] Status VerifyFilterAndWriteRanges(
+    const bloom::Filter& filter, const std::string& filter_path, const std::string& ranges_path,
+    bloom::RangeDigestKind kind = bloom::RangeDigestKind::kCrc32c4);
 
 // The full check for `corpus verify`: the filter body against its checksum and every digest in
 // the sidecar against the body. kCorruption naming the file that is wrong.
@@ -96,6 +99,7 @@ class FilterRanges {
   std::string filter_path_;
   uint64_t range_bytes_ = 0;
   uint64_t ranges_ = 0;
+  bloom::RangeDigestKind kind_ = bloom::RangeDigestKind::kCrc32c4;  // from the version
   const uint8_t* digests_ = nullptr;  // inside map_
   void* map_ = nullptr;
   size_t map_bytes_ = 0;
