@@ -71,6 +71,10 @@ int RunAuditCommand(const AuditArgs& args) {
   }
   std::cout << "total: " << total << " findings" << (waived ? ", " + std::to_string(waived) + " waived" : "")
             << "\nwrote " << out << "/findings.json and " << out << "/findings.csv\n";
+  // The process ends next. The document holds no secret (the dump's hashes were wiped when it
+  // was released, before the outputs were done), so it is left to the kernel rather than freed
+  // block by block through the wipe-on-free heap (~0.05 s at 100 000 accounts, issue 11).
+  static_cast<void>(new FindingsDocument(std::move(doc).value()));
   return kExitOk;
 }
 

@@ -564,18 +564,20 @@ Result<DirectorySnapshot> ReadDirectory(const Config& cfg, HashDump* hashes_out)
   if (dc.url.rfind("ldif:", 0) == 0) {
     std::string path = dc.url.substr(5);
     if (path.empty()) return Status::InvalidArgument("directory.url \"ldif:\" names no file");
-    Result<std::string> text = ReadFile(path);
-    if (!text.ok()) return text.status().WithContext("reading directory LDIF");
+    // Mapped, not copied (a copy read from a pipe is wiped when the view goes: the text may
+    // hold sambaNTPassword values).
+    Result<FileView> file = FileView::Open(path);
+    if (!file.ok()) return file.status().WithContext("reading directory LDIF");
+    const std::string_view text = file->text();
     // Every record starts with "dn:": their number bounds the accounts.
     size_t records = 0;
-    for (size_t at = 0; (at = text->find("dn:", at)) != std::string::npos; at += 3) {
-      if (at == 0 || (*text)[at - 1] == '\n') ++records;
+    for (size_t at = 0; (at = text.find("dn:", at)) != std::string_view::npos; at += 3) {
+      if (at == 0 || text[at - 1] == '\n') ++records;
     }
     builder.Reserve(records);
     std::vector<SkippedEntry> skipped;
-    ForEachLdifEntry(*text, path, [&](LdapEntry&& e) { builder.Add(e); }, &skipped);
-    sodium_memzero(text->data(), text->size());  // may hold sambaNTPassword values
-    std::string().swap(*text);                   // and its memory is needed for what follows
+    ForEachLdifEntry(text, path, [&](LdapEntry&& e) { builder.Add(e); }, &skipped);
+    file = Status::Internal("released");  // unmapped: its pages are not needed for what follows
     DirectorySnapshot snap = std::move(builder).Finish();
     snap.skipped.insert(snap.skipped.begin(), skipped.begin(), skipped.end());
     return snap;

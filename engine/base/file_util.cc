@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sodium.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,6 +92,55 @@ Result<std::string> ReadFile(const std::string& path) {
   ::close(fd);
   out.resize(len);  // shrinking never reallocates
   return out;
+}
+
+Result<FileView> FileView::Open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return Status::FromErrno("cannot read " + path, err);
+  }
+  FileView v;
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ,
+                     MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    ::close(fd);
+    if (p == MAP_FAILED) return Status::FromErrno("cannot map " + path, errno);
+    v.map_ = static_cast<const char*>(p);
+    v.size_ = static_cast<size_t>(st.st_size);
+    return v;
+  }
+  ::close(fd);
+  CS_ASSIGN_OR_RETURN(v.copy_, ReadFile(path));
+  return v;
+}
+
+FileView::FileView(FileView&& other) noexcept { *this = std::move(other); }
+
+FileView& FileView::operator=(FileView&& other) noexcept {
+  if (this != &other) {
+    Release();
+    map_ = std::exchange(other.map_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    copy_ = std::move(other.copy_);
+    // A short string moves by copying its bytes; the source's buffer still holds them.
+    sodium_memzero(other.copy_.data(), other.copy_.capacity());
+    other.copy_.clear();
+  }
+  return *this;
+}
+
+FileView::~FileView() { Release(); }
+
+void FileView::Release() {
+  if (map_ != nullptr) ::munmap(const_cast<char*>(map_), size_);
+  map_ = nullptr;
+  size_ = 0;
+  sodium_memzero(copy_.data(), copy_.size());
+  copy_.clear();
 }
 
 Status WriteAll(int fd, const void* data, size_t len, const std::string& what) {
@@ -224,6 +274,12 @@ Status AtomicFile::Write(const void* data, size_t len) {
                             SYNC_FILE_RANGE_WRITE);
     kicked_ = upto;
   }
+  return Status::Ok();
+}
+
+Status AtomicFile::Sync() {
+  if (fd_ < 0) return Status::Internal("sync of a closed AtomicFile for " + path_);
+  if (::fsync(fd_) != 0) return Status::FromErrno("cannot flush " + path_, errno);
   return Status::Ok();
 }
 

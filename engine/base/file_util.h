@@ -43,6 +43,30 @@ namespace credsweep {
 // may hold sambaNTPassword) leaves no other copy. Secrets use ReadSecret (secure_memory.h).
 Result<std::string> ReadFile(const std::string& path);
 
+// A whole file to read once, without a copy: a regular file is mapped read-only (mmap(2),
+// MAP_PRIVATE, pre-faulted from the page cache), so a 50 MB LDIF export costs neither a
+// zero-filled 50 MB buffer nor a copy into it (issue 11: ~0.06 s of the audit's critical path
+// at 100 000 accounts); anything else (a pipe, /dev/stdin) is read with ReadFile. Secret values
+// in the file stay where they already are (the page cache); a copy read from a pipe is wiped
+// when the view goes. Errors as ReadFile. Move-only; the view lives as long as the object.
+class FileView {
+ public:
+  [[nodiscard]] static Result<FileView> Open(const std::string& path);
+  FileView(FileView&& other) noexcept;
+  FileView& operator=(FileView&& other) noexcept;
+  FileView(const FileView&) = delete;
+  FileView& operator=(const FileView&) = delete;
+  ~FileView();
+  std::string_view text() const { return map_ != nullptr ? std::string_view(map_, size_) : copy_; }
+
+ private:
+  FileView() = default;
+  void Release();
+  const char* map_ = nullptr;  // the mapping, or null (then copy_ holds the text)
+  size_t size_ = 0;
+  std::string copy_;
+};
+
 // write(2) until all `len` bytes are written (EINTR and short writes retried).
 // kIOError "cannot write <what>: <reason>".
 Status WriteAll(int fd, const void* data, size_t len, const std::string& what);
@@ -73,6 +97,9 @@ class AtomicFile {
 
   [[nodiscard]] Status Write(const void* data, size_t len);
   [[nodiscard]] Status Write(std::string_view s) { return Write(s.data(), s.size()); }
+  // fsync(2) of what was written so far, without committing: a writer thread ends with it so
+  // that several files reach the disk at once and their Commits find little left to flush.
+  [[nodiscard]] Status Sync();
   [[nodiscard]] Status Commit();
   int fd() const { return fd_; }
   const std::string& path() const { return path_; }

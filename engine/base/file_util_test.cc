@@ -190,5 +190,35 @@ TEST(FileUtilTest, ReadFileReadsPipesAndFilesWhole) {
   close(p[0]);
 }
 
+// FileView: a regular file mapped (same bytes as ReadFile), an empty file, a pipe read whole,
+// a missing file an error naming it; a moved view keeps its text.
+TEST(FileUtilTest, FileViewMapsFilesAndReadsPipes) {
+  const std::string dir = TempDir();
+  std::string big(300000, 'x');
+  big[0] = 'a';
+  big[299999] = 'z';
+  ASSERT_TRUE(WriteFileAtomic(dir + "/big", big).ok());
+  auto v = FileView::Open(dir + "/big");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->text(), big);
+  FileView moved = std::move(v).value();
+  EXPECT_EQ(moved.text(), big);
+  ASSERT_TRUE(WriteFileAtomic(dir + "/empty", "").ok());
+  auto e = FileView::Open(dir + "/empty");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->text(), "");
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  ASSERT_EQ(write(p[1], "dn: cn=x\n", 9), 9);
+  close(p[1]);
+  auto piped = FileView::Open("/dev/fd/" + std::to_string(p[0]));
+  close(p[0]);
+  ASSERT_TRUE(piped.ok());
+  EXPECT_EQ(piped->text(), "dn: cn=x\n");
+  auto missing = FileView::Open(dir + "/nope");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find(dir + "/nope"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace credsweep
