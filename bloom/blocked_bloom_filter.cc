@@ -579,6 +579,16 @@ void Filter::RangeDigest(uint64_t range, uint64_t range_bytes, RangeDigestKind k
   }
 }
 
+void Filter::ReleaseBody(uint64_t offset, uint64_t bytes) const {
+  if (mode_ != LoadMode::kMmap) return;
+  const uint64_t body_bytes = block_count_ * kBlockBytes;
+  if (offset >= body_bytes) return;
+  bytes = std::min(bytes, body_bytes - offset);
+  // Advice only: a failure leaves the pages mapped, which costs memory, never an answer.
+  ::madvise(const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(blocks_)) + offset,
+            static_cast<size_t>(bytes), MADV_DONTNEED);
+}
+
 Status Filter::VerifyBody(const std::string& path, uint64_t range_bytes, RangeDigestKind kind,
                           std::vector<uint8_t>* range_digests) const {
   if (range_bytes == 0 || range_bytes % kBlockBytes != 0) {

@@ -241,6 +241,11 @@ class Filter {
   // The digest of body bytes [range * range_bytes, min(+range_bytes, body size)) into out[16].
   void RangeDigest(uint64_t range, uint64_t range_bytes, RangeDigestKind kind,
                    uint8_t* out) const;
+  // Gives the pages of body bytes [offset, offset + bytes) back (madvise MADV_DONTNEED on the
+  // file mapping; the next read faults them in again from the page cache), so a caller that
+  // reads the body range by range keeps only one range in its memory. offset must be a multiple
+  // of 4096. No-op for a filter loaded into anonymous memory (LoadMode::kRead).
+  void ReleaseBody(uint64_t offset, uint64_t bytes) const;
 
  private:
   Filter() = default;

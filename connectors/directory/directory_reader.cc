@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <thread>
 #include <unordered_map>
 #include <cstdint>
 
@@ -400,6 +401,18 @@ void SnapshotBuilder::Add(LdapEntry& e) {
     if (IsSecret(k)) Wipe(v);
 }
 
+void SnapshotBuilder::Append(SnapshotBuilder&& later) {
+  auto move_all = [](auto& to, auto& from) {
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+    from.clear();
+  };
+  move_all(snap_.accounts, later.snap_.accounts);
+  move_all(snap_.groups, later.snap_.groups);
+  move_all(snap_.skipped, later.snap_.skipped);
+  move_all(groups_, later.groups_);
+  move_all(accounts_, later.accounts_);
+}
+
 DirectorySnapshot BuildSnapshot(std::vector<LdapEntry>& entries, DirectoryFlavor flavor,
                                 const std::string& source, HashDump* hashes_out,
                                 const std::vector<std::string>& keep_attributes) {
@@ -553,6 +566,10 @@ EntryState ParseEntryState(DirectoryFlavor flavor,
   return st;
 }
 
+// An LDIF export is read in two pieces from this size on (below it a thread costs more than it
+// saves; tests use exports on both sides).
+constexpr size_t kLdifPieceMinBytes = 512 * 1024;
+
 Result<DirectorySnapshot> ReadDirectory(const Config& cfg, HashDump* hashes_out) {
   const DirectoryConfig& dc = cfg.directory;
   CS_ASSIGN_OR_RETURN(DirectoryFlavor flavor, ParseFlavor(dc.flavor));
@@ -568,18 +585,47 @@ Result<DirectorySnapshot> ReadDirectory(const Config& cfg, HashDump* hashes_out)
     // hold sambaNTPassword values).
     Result<FileView> file = FileView::Open(path);
     if (!file.ok()) return file.status().WithContext("reading directory LDIF");
-    const std::string_view text = file->text();
-    // Every record starts with "dn:": their number bounds the accounts.
-    size_t records = 0;
-    for (size_t at = 0; (at = text.find("dn:", at)) != std::string_view::npos; at += 3) {
-      if (at == 0 || text[at - 1] == '\n') ++records;
+    // Two halves on two threads when there is no hash sink to share (AD; on OpenLDAP the
+    // entries' sambaNTPassword values go into one HashDump): each half is parsed into its own
+    // builder, and the second is appended to the first, so the snapshot is the one a single
+    // pass gives — same order, same skipped entries, same line numbers (issue 11: the export
+    // was ~0.45 s of the audit's critical path at 100 000 accounts, on one core).
+    const std::vector<LdifPiece> pieces =
+        LdifPieces(file->text(), sink == nullptr ? 2 : 1, kLdifPieceMinBytes);
+    std::vector<SnapshotBuilder> builders;
+    for (size_t p = 1; p < pieces.size(); ++p) builders.emplace_back(flavor, dc.url, nullptr, extra);
+    std::vector<std::vector<SkippedEntry>> skipped(pieces.size());
+    auto read_piece = [&](size_t p) {
+      SnapshotBuilder& b = p == 0 ? builder : builders[p - 1];
+      // The first builder gets room for every record of the file, so appending the later
+      // pieces' accounts moves them once, into place.
+      const std::string_view text = p == 0 ? file->text() : pieces[p].text;
+      // Every record starts with "dn:": their number bounds the accounts.
+      size_t records = 0;
+      for (size_t at = 0; (at = text.find("dn:", at)) != std::string_view::npos; at += 3) {
+        if (at == 0 || text[at - 1] == '\n') ++records;
+      }
+      b.Reserve(records);
+      ForEachLdifEntry(pieces[p].text, path, [&](LdapEntry&& e) { b.Add(e); }, &skipped[p],
+                       pieces[p].at);
+    };
+    {
+      std::vector<std::thread> threads;
+      struct JoinAll {
+        std::vector<std::thread>& t;
+        ~JoinAll() {
+          for (auto& x : t) x.join();
+        }
+      } join_all{threads};
+      for (size_t p = 1; p < pieces.size(); ++p) threads.emplace_back(read_piece, p);
+      read_piece(0);
     }
-    builder.Reserve(records);
-    std::vector<SkippedEntry> skipped;
-    ForEachLdifEntry(text, path, [&](LdapEntry&& e) { builder.Add(e); }, &skipped);
+    for (SnapshotBuilder& b : builders) builder.Append(std::move(b));
     file = Status::Internal("released");  // unmapped: its pages are not needed for what follows
     DirectorySnapshot snap = std::move(builder).Finish();
-    snap.skipped.insert(snap.skipped.begin(), skipped.begin(), skipped.end());
+    std::vector<SkippedEntry> parse_skipped;
+    for (auto& s : skipped) parse_skipped.insert(parse_skipped.end(), s.begin(), s.end());
+    snap.skipped.insert(snap.skipped.begin(), parse_skipped.begin(), parse_skipped.end());
     return snap;
   }
 

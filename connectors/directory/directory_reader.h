@@ -108,6 +108,10 @@ class SnapshotBuilder {
   // is allocated once instead of doubling: at 100 000 accounts the doubling alone held ~60 MB
   // of dead copies at its peak.
   void Reserve(size_t entries);
+  // Takes `later`'s entries as if they had been Added after this builder's (a second thread
+  // building from the second half of an export). Both must be for the same flavor and source,
+  // with no hash sink (hashes_out null: the sink is not shared across threads).
+  void Append(SnapshotBuilder&& later);
   // Group membership (the closure described above), then the snapshot.
   DirectorySnapshot Finish() &&;
 

@@ -233,6 +233,77 @@ TEST(ReadDirectoryTest, LdifSourceFollowsFlavorAndReportsBadFile) {
   EXPECT_EQ(ReadDirectory(cfg, nullptr).status().code(), StatusCode::kInvalidArgument);
 }
 
+// A large AD export is read in two pieces on two threads; the snapshot must be the one a
+// single pass gives: accounts and groups in file order, membership closed across the cut
+// (groups in one half listing members and groups of the other), skipped entries and their line
+// numbers.
+TEST(ReadDirectoryTest, LargeLdifReadInTwoPiecesGivesTheSinglePassSnapshot) {
+  std::string text = "version: 1\n\n";
+  const int n = 4000;  // u3000 has a bad pwdLastSet (skipped by the builder), u3500 a bad line
+  auto group = [&](const std::string& name, const std::vector<std::string>& members) {
+    text += "dn: CN=" + name + ",OU=G,DC=x\nobjectClass: group\nsAMAccountName: " + name + "\n";
+    for (const auto& m : members) text += "member: " + m + "\n";
+    text += "\n";
+  };
+  group("early", {"CN=u3900,OU=U,DC=x", "CN=late,OU=G,DC=x"});  // members from the second half
+  for (int i = 0; i < n; ++i) {
+    const std::string u = "u" + std::to_string(i);
+    text += "dn: CN=" + u + ",OU=U,DC=x\nobjectClass: user\nsAMAccountName: " + u +
+            "\nuserAccountControl: " + std::to_string(i % 3 == 0 ? 514 : 512) +
+            "\npwdLastSet: " +
+            (i == 3000 ? std::string("soon") : std::to_string(133000000000000000LL + i)) +
+            "\nmail: " + u + "@x.example\ndescription: " + std::string(150, 'd') + "\n";
+    if (i == 3500) text += "broken line\n";                          // skipped by the parser
+    text += "\n";
+  }
+  group("late", {"CN=u1,OU=U,DC=x", "CN=inner,OU=G,DC=x"});  // members from the first half
+  group("inner", {"CN=u2,OU=U,DC=x"});
+  ASSERT_GT(text.size(), 2u * 512 * 1024);  // past the two-piece threshold
+  const std::string path = MakeTestTempDir("cs_dir_pieces") + "/big.ldif";
+  std::ofstream(path) << text;
+  Config cfg;
+  cfg.directory.url = "ldif:" + path;
+  cfg.directory.flavor = "ad";
+  auto split = ReadDirectory(cfg, nullptr);
+  ASSERT_TRUE(split.ok()) << split.status().ToString();
+
+  LdifParseResult parsed = ParseLdif(text, path);
+  DirectorySnapshot one = BuildSnapshot(parsed.entries, DirectoryFlavor::kActiveDirectory,
+                                        cfg.directory.url, nullptr);
+  one.skipped.insert(one.skipped.begin(), parsed.skipped.begin(), parsed.skipped.end());
+
+  ASSERT_EQ(split->accounts.size(), static_cast<size_t>(n - 2));
+  ASSERT_EQ(split->accounts.size(), one.accounts.size());
+  for (size_t i = 0; i < one.accounts.size(); ++i) {
+    const Account& a = split->accounts[i];
+    const Account& b = one.accounts[i];
+    ASSERT_EQ(a.dn, b.dn) << i;
+    ASSERT_EQ(a.name, b.name);
+    ASSERT_EQ(a.uac, b.uac);
+    ASSERT_EQ(a.enabled, b.enabled);
+    ASSERT_EQ(a.pwd_last_set, b.pwd_last_set);
+    ASSERT_EQ(a.mail, b.mail);
+    ASSERT_EQ(a.groups, b.groups) << a.dn;
+  }
+  // u1 is in "late" (second half) and through it nowhere else; u2 in "inner" and, through
+  // "late" and "early" (first half), in all three.
+  EXPECT_EQ(split->accounts[1].groups,
+            (std::vector<std::string>{"CN=late,OU=G,DC=x", "CN=early,OU=G,DC=x"}));
+  EXPECT_EQ(split->accounts[2].groups.size(), 3u);
+  ASSERT_EQ(split->groups.size(), one.groups.size());
+  for (size_t i = 0; i < one.groups.size(); ++i) {
+    EXPECT_EQ(split->groups[i].dn, one.groups[i].dn);
+    EXPECT_EQ(split->groups[i].member_dns, one.groups[i].member_dns);
+  }
+  ASSERT_EQ(split->skipped.size(), 2u);
+  ASSERT_EQ(split->skipped.size(), one.skipped.size());
+  for (size_t i = 0; i < one.skipped.size(); ++i) {
+    EXPECT_EQ(split->skipped[i].dn, one.skipped[i].dn);
+    EXPECT_EQ(split->skipped[i].reason, one.skipped[i].reason);
+  }
+  EXPECT_NE(split->skipped[0].reason.find(path + ":"), std::string::npos);  // file:line
+}
+
 TEST(LdapConnectionTest, ConfigErrorsAndUnreachableServer) {
   DirectoryConfig dc;
   dc.url = "http://dc.example";

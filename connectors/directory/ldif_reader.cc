@@ -151,17 +151,49 @@ void EmitRecord(std::span<const LogicalLine> rec, const std::string& origin,
 
 }  // namespace
 
+std::vector<LdifPiece> LdifPieces(std::string_view text, size_t max_pieces,
+                                  size_t min_piece_bytes) {
+  std::vector<LdifPiece> pieces;
+  const size_t want = std::max<size_t>(1, std::min(max_pieces, text.size() / std::max<size_t>(
+                                                                   min_piece_bytes, 1)));
+  size_t begin = 0;
+  uint64_t line = 1;
+  for (size_t k = 1; k < want; ++k) {
+    // The first blank line at or after the k-th share: the next piece starts after it.
+    size_t at = std::max(begin, text.size() / want * k);
+    size_t cut = std::string_view::npos;
+    while ((at = text.find('\n', at)) != std::string_view::npos) {
+      size_t next = at + 1;
+      if (next < text.size() && text[next] == '\r') ++next;
+      if (next < text.size() && text[next] == '\n') {
+        cut = next + 1;
+        break;
+      }
+      at = next;
+    }
+    if (cut == std::string_view::npos || cut >= text.size()) break;
+    pieces.push_back({text.substr(begin, cut - begin), {line, begin == 0}});
+    line += static_cast<uint64_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(begin),
+                                             text.begin() + static_cast<std::ptrdiff_t>(cut), '\n'));
+    begin = cut;
+  }
+  pieces.push_back({text.substr(begin), {line, begin == 0}});
+  return pieces;
+}
+
 void ForEachLdifEntry(std::string_view text, const std::string& origin,
                       const std::function<void(LdapEntry&&)>& on_entry,
-                      std::vector<SkippedEntry>* skipped) {
-  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+                      std::vector<SkippedEntry>* skipped, LdifPosition at) {
+  if (at.file_start && text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") {
+    text.remove_prefix(3);
+  }
 
   // Physical lines -> the current record's logical lines (comments dropped: a folded
   // continuation of a comment is part of the comment, RFC 2849 note 2); a blank line ends the
   // record, which is emitted and its lines reused for the next.
   std::vector<LogicalLine> rec;
   size_t used = 0;  // lines of rec in use
-  bool first = true;
+  bool first = at.file_start;  // only a file's first record may be "version: 1"
   LdapEntry entry;   // reused from record to record (EmitRecord)
   std::string attr;  // the attribute name being read, lower-cased
   struct WipeOnExit {
@@ -192,7 +224,7 @@ void ForEachLdifEntry(std::string_view text, const std::string& origin,
     l.folded = false;
   };
   bool in_comment = false;
-  uint64_t n = 0;
+  uint64_t n = at.first_line - 1;
   size_t start = 0;
   while (start <= text.size()) {
     size_t end = text.find('\n', start);

@@ -31,12 +31,31 @@ struct LdifParseResult {
   std::vector<SkippedEntry> skipped;
 };
 
+// Where `text` sits in its file, for reading a file in pieces (LdifPieces): the line number
+// of its first line, and whether it is the file's start (a BOM and "version: 1" are only
+// looked for there).
+struct LdifPosition {
+  uint64_t first_line = 1;
+  bool file_start = true;
+};
+
 // Streams: each entry goes to on_entry as soon as its record is parsed, so a 100 000-account
 // export never exists as a second, parsed copy (issue 11); skipped records are appended to
 // *skipped. Lines are read in place (views into `text`); only folded lines are copied.
 void ForEachLdifEntry(std::string_view text, const std::string& origin,
                       const std::function<void(LdapEntry&&)>& on_entry,
-                      std::vector<SkippedEntry>* skipped);
+                      std::vector<SkippedEntry>* skipped, LdifPosition at = {});
+
+// Cuts `text` into at most `max_pieces` pieces of about equal size, each ending after a blank
+// line (a record boundary), so each can be read by ForEachLdifEntry on its own thread with the
+// positions returned; reading them in order gives exactly what reading `text` whole gives.
+// Text under min_piece_bytes per piece stays one piece.
+struct LdifPiece {
+  std::string_view text;
+  LdifPosition at;
+};
+std::vector<LdifPiece> LdifPieces(std::string_view text, size_t max_pieces,
+                                  size_t min_piece_bytes);
 // The same, collected (tests, fuzzing).
 LdifParseResult ParseLdif(std::string_view text, const std::string& origin);
 

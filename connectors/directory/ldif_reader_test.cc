@@ -146,5 +146,55 @@ TEST(LdifReaderTest, DegenerateInputs) {
   EXPECT_EQ(base64dn.entries[0].dn, "uid=j\xC3\xB8rgen,dc=x");
 }
 
+// Pieces for reading one export on several threads: cut after blank lines only, together the
+// whole text, and read in order they give what one pass gives — entries, skipped records and
+// their line numbers, "version: 1" only at the file's start.
+TEST(LdifReaderTest, PiecesReadInOrderGiveWhatOnePassGives) {
+  for (const std::string eol : {"\n", "\r\n"}) {
+    std::string text = "version: 1" + eol + eol;
+    for (int i = 0; i < 3000; ++i) {
+      text += "dn: CN=u" + std::to_string(i) + ",DC=x" + eol;
+      if (i % 997 == 500) text += "a line without a colon" + eol;  // skipped, with its line
+      text += "sAMAccountName: u" + std::to_string(i) + eol;
+      text += "description: folded" + eol + " value " + std::to_string(i) + eol;
+      if (i % 1000 == 999) text += "version: 1" + eol;  // an attribute here, not the header
+      text += eol;
+      if (i % 700 == 3) text += "# a comment" + eol + " continued" + eol + eol + eol;
+    }
+    const LdifParseResult whole = ParseLdif(text, "x.ldif");
+    ASSERT_EQ(whole.skipped.size(), 3u);
+    for (size_t max_pieces : {2u, 3u, 7u}) {
+      const std::vector<LdifPiece> pieces = LdifPieces(text, max_pieces, 1000);
+      ASSERT_EQ(pieces.size(), max_pieces);
+      std::string joined;
+      std::vector<LdapEntry> entries;
+      std::vector<SkippedEntry> skipped;
+      for (size_t p = 0; p < pieces.size(); ++p) {
+        joined += pieces[p].text;
+        EXPECT_EQ(pieces[p].at.file_start, p == 0);
+        if (p + 1 < pieces.size()) {
+          EXPECT_TRUE(pieces[p].text.ends_with(eol + eol)) << p;
+        }
+        ForEachLdifEntry(pieces[p].text, "x.ldif",
+                         [&](LdapEntry&& e) { entries.push_back(std::move(e)); }, &skipped,
+                         pieces[p].at);
+      }
+      EXPECT_EQ(joined, text);
+      ASSERT_EQ(entries.size(), whole.entries.size());
+      for (size_t i = 0; i < entries.size(); ++i) {
+        ASSERT_EQ(entries[i].dn, whole.entries[i].dn);
+        ASSERT_EQ(entries[i].attrs, whole.entries[i].attrs);
+      }
+      ASSERT_EQ(skipped.size(), whole.skipped.size());
+      for (size_t i = 0; i < skipped.size(); ++i) {
+        EXPECT_EQ(skipped[i].reason, whole.skipped[i].reason);  // "x.ldif:LINE: …"
+        EXPECT_EQ(skipped[i].dn, whole.skipped[i].dn);
+      }
+    }
+  }
+  // Small text stays one piece.
+  EXPECT_EQ(LdifPieces("dn: a\n\ndn: b\n", 2, 1000).size(), 1u);
+}
+
 }  // namespace
 }  // namespace credsweep

@@ -107,10 +107,11 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
                                                     "store directory made by `credsweep corpus "
                                                     "import`)");
       }
-      // Index only: a filter pass would hash the whole filter body first (O(store)); the
-      // audit looks up each account hash once, straight in the checksummed index (O(accounts)).
+      // Never a whole-filter pass at open (O(store)): the lookup batch goes through the
+      // filter range by range when that reads less than the index would, else straight to the
+      // checksummed index (kBatchRanges, corpus_store.h); memory stays flat either way.
       Result<std::unique_ptr<CorpusStore>> opened = CorpusStore::Open(
-          cfg.store.path, StoreOpenOptions{.filter_check = FilterCheck::kIndexOnly});
+          cfg.store.path, StoreOpenOptions{.filter_check = FilterCheck::kBatchRanges});
       if (!opened.ok()) {
         const Status& s = opened.status();
         // Whatever the store says, a bad store is a runtime failure (exit 3), not a usage error.

@@ -14,6 +14,7 @@
 
 #include "bloom/blocked_bloom_filter.h"
 #include "engine/base/hex.h"
+#include "engine/base/secure_array.h"
 #include "engine/store/internal/filter_ranges.h"
 #include "engine/store/internal/index_options.h"
 #include "engine/store/internal/store_format.h"
@@ -28,19 +29,22 @@ class CorpusStoreImpl final : public CorpusStore {
  public:
   CorpusStoreImpl(StoreInfo info, std::unique_ptr<bloom::Filter> filter,
                   std::unique_ptr<internal::FilterRanges> ranges, std::unique_ptr<rocksdb::DB> db,
-                  std::string index_path, bool index_only)
+                  std::string index_path, bool index_only, bool batch_ranges)
       : info_(std::move(info)),
         filter_(std::move(filter)),
         ranges_(std::move(ranges)),
         db_(std::move(db)),
         index_path_(std::move(index_path)),
-        index_only_(index_only) {}
+        index_only_(index_only),
+        batch_ranges_(batch_ranges) {}
 
   const StoreInfo& info() const override { return info_; }
 
   Result<LookupResult> Lookup(const NtHash& hash) const override {
     LookupResult r;
-    if (ranges_) CS_RETURN_IF_ERROR(ranges_->CheckBlock(filter_->BlockOf(hash.data())));
+    if (ranges_ && !batch_ranges_) {
+      CS_RETURN_IF_ERROR(ranges_->CheckBlock(filter_->BlockOf(hash.data())));
+    }
     if (!index_only_ && !filter_->MayContain(hash.data())) return r;
     rocksdb::PinnableSlice value;
     rocksdb::Status s =
@@ -54,6 +58,7 @@ class CorpusStoreImpl final : public CorpusStore {
   Status LookupBatch(std::span<const NtHash> hashes,
                      std::vector<LookupResult>* out) const override {
     if (!ranges_) return LookupUnchecked(hashes, out);
+    if (batch_ranges_) return LookupThroughRanges(hashes, out);
     // kProbedRanges: every range this batch probes must verify before any answer leaves. The
     // ranges not verified yet are hashed by a second thread and, once its lookups are done, by
     // this one (both take the next range from one counter); the answers are returned only when
@@ -99,6 +104,49 @@ class CorpusStoreImpl final : public CorpusStore {
   }
 
  private:
+  // kBatchRanges (corpus_store.h): through the filter range by range when that reads less than
+  // the index would, else straight to the index.
+  Status LookupThroughRanges(std::span<const NtHash> hashes, std::vector<LookupResult>* out) const {
+    const uint64_t range_count = ranges_->range_count();
+    std::vector<uint32_t> range_of(hashes.size());
+    std::vector<uint32_t> start(range_count + 2, 0);  // counting sort by range
+    for (size_t i = 0; i < hashes.size(); ++i) {
+      range_of[i] = static_cast<uint32_t>(ranges_->RangeOf(filter_->BlockOf(hashes[i].data())));
+      ++start[range_of[i] + 1];
+    }
+    uint64_t touched = 0;
+    for (uint64_t r = 0; r < range_count; ++r) touched += start[r + 1] != 0;
+    if (touched * internal::kFilterRangeBytes > hashes.size() * kIndexBytesPerLookup) {
+      return LookupUnchecked(hashes, out);
+    }
+    for (size_t r = 1; r < start.size(); ++r) start[r] += start[r - 1];
+    std::vector<uint32_t> order(hashes.size());
+    {
+      std::vector<uint32_t> at(start.begin(), start.end() - 1);
+      for (size_t i = 0; i < hashes.size(); ++i) order[at[range_of[i]]++] = static_cast<uint32_t>(i);
+    }
+    range_of = {};
+    // Range by range: verified before any probe of it is believed, then given back.
+    std::vector<uint32_t> positive;
+    for (uint64_t r = 0; r < range_count; ++r) {
+      if (start[r] == start[r + 1]) continue;
+      CS_RETURN_IF_ERROR(ranges_->CheckRange(r));
+      for (uint32_t k = start[r]; k < start[r + 1]; ++k) {
+        if (filter_->MayContain(hashes[order[k]].data())) positive.push_back(order[k]);
+      }
+      filter_->ReleaseBody(r * internal::kFilterRangeBytes, internal::kFilterRangeBytes);
+    }
+    out->assign(hashes.size(), LookupResult{});
+    if (positive.empty()) return Status::Ok();
+    SecureArray<NtHash> confirm(positive.size());  // account hashes: secure memory only
+    if (!confirm.ok()) return Status::Internal("cannot allocate secure memory for the lookup batch");
+    for (size_t k = 0; k < positive.size(); ++k) confirm[k] = hashes[positive[k]];
+    std::vector<LookupResult> found;
+    CS_RETURN_IF_ERROR(LookupUnchecked(confirm.span(), &found));
+    for (size_t k = 0; k < positive.size(); ++k) (*out)[positive[k]] = found[k];
+    return Status::Ok();
+  }
+
   // Filter probes in windows (one prefetched pass per window), then MultiGet of the positives.
   // With kProbedRanges the caller has verified, or is verifying, every range probed here.
   Status LookupUnchecked(std::span<const NtHash> hashes, std::vector<LookupResult>* out) const {
@@ -175,7 +223,8 @@ class CorpusStoreImpl final : public CorpusStore {
   std::unique_ptr<internal::FilterRanges> ranges_;  // set for kProbedRanges
   std::unique_ptr<rocksdb::DB> db_;
   std::string index_path_;
-  const bool index_only_;  // FilterCheck::kIndexOnly: the filter body is never read
+  const bool index_only_;  // kIndexOnly, kBatchRanges: LookupUnchecked never reads the filter
+  const bool batch_ranges_;  // kBatchRanges (ranges_ is set): LookupBatch may stream the filter
 };
 
 Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, const Manifest& m,
@@ -208,7 +257,10 @@ Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, cons
   // Old stores (no recorded checksum, no range digests) are verified in full.
   const bool probed =
       options.filter_check == FilterCheck::kProbedRanges && !m.filter_checksum.empty();
-  const bool index_only = options.filter_check == FilterCheck::kIndexOnly;
+  const bool batch_ranges =
+      options.filter_check == FilterCheck::kBatchRanges && !m.filter_checksum.empty();
+  const bool index_only = options.filter_check == FilterCheck::kIndexOnly ||
+                          options.filter_check == FilterCheck::kBatchRanges;
 
   bloom::OpenOptions fo;
   fo.verify_checksum = !probed && !index_only;
@@ -234,7 +286,7 @@ Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, cons
                               " names (its checksum differs); re-import the corpus");
   }
   std::unique_ptr<internal::FilterRanges> ranges;
-  if (probed) {
+  if (probed || batch_ranges) {
     const std::string ranges_path = store::FilterRangesPath(dir, m.generation);
     auto ranges_or = internal::FilterRanges::Open(ranges_path, *filter, filter_path);
     if (!ranges_or.ok()) {
@@ -289,7 +341,7 @@ Result<std::unique_ptr<CorpusStore>> OpenGeneration(const std::string& dir, cons
   info.sources = m.sources;
   return std::unique_ptr<CorpusStore>(
       new CorpusStoreImpl(std::move(info), std::move(filter), std::move(ranges), std::move(db),
-                          index_path, index_only));
+                          index_path, index_only, batch_ranges));
 }
 
 }  // namespace

@@ -149,6 +149,51 @@ TEST_F(FilterCheckTest, Version1Blake2bSidecarIsStillReadAndChecked) {
   EXPECT_EQ((*damaged)->LookupBatch(*present_, &b).code(), StatusCode::kCorruption);
 }
 
+// kBatchRanges (the audit): a batch big enough to be cheaper through the filter is answered
+// through it, range by range, and fails closed on damage in a range it reads; a batch of a few
+// hashes goes straight to the index. Both answer exactly as a full open.
+TEST_F(FilterCheckTest, BatchRangesAnswersExactlyAndFailsClosedInTheRangesItReads) {
+  constexpr StoreOpenOptions kBatch{.filter_check = FilterCheck::kBatchRanges};
+  std::vector<NtHash> many = *present_;
+  for (const NtHash& h : Absent()) many.push_back(h);
+  // 2 ranges x 1 MiB against 24 000 x kIndexBytesPerLookup: through the filter. 3 hashes: not.
+  ASSERT_LT(2 * (uint64_t{1} << 20), many.size() * kIndexBytesPerLookup);
+  const std::vector<NtHash> few = {many[0], many[1], many.back()};
+  ASSERT_GT(2 * (uint64_t{1} << 20), few.size() * kIndexBytesPerLookup);
+  auto full = CorpusStore::Open(store_);
+  ASSERT_TRUE(full.ok());
+  std::vector<LookupResult> want, want_few;
+  ASSERT_TRUE((*full)->LookupBatch(many, &want).ok());
+  ASSERT_TRUE((*full)->LookupBatch(few, &want_few).ok());
+  auto batch = CorpusStore::Open(store_, kBatch);
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  for (const std::vector<NtHash>* q : {static_cast<const std::vector<NtHash>*>(&many), &few}) {
+    const auto& expect = q == &many ? want : want_few;
+    std::vector<LookupResult> got;
+    ASSERT_TRUE((*batch)->LookupBatch(*q, &got).ok());
+    ASSERT_EQ(got.size(), q->size());
+    for (size_t i = 0; i < q->size(); ++i) {
+      ASSERT_EQ(got[i].found, expect[i].found) << i;
+      ASSERT_EQ(got[i].count, expect[i].count) << i;
+      ASSERT_EQ(got[i].first_seen_month, expect[i].first_seen_month) << i;
+    }
+  }
+  size_t found = 0;
+  for (const LookupResult& r : want) found += r.found;
+  EXPECT_EQ(found, present_->size());
+
+  FlipByte(FilterPath(), bloom::kHeaderSize + (1u << 20) + 999);
+  auto damaged = CorpusStore::Open(store_, kBatch);
+  ASSERT_TRUE(damaged.ok()) << damaged.status().ToString();  // the open reads no body
+  std::vector<LookupResult> got;
+  Status s = (*damaged)->LookupBatch(many, &got);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption);
+  EXPECT_NE(s.message().find("range 1"), std::string::npos) << s.message();
+  // The few go to the checksummed index, which the damage did not touch: still exact.
+  ASSERT_TRUE((*damaged)->LookupBatch(few, &got).ok());
+  for (size_t i = 0; i < few.size(); ++i) EXPECT_EQ(got[i].found, want_few[i].found) << i;
+}
+
 TEST_F(FilterCheckTest, ProbedOpenAnswersExactlyLikeAFullOpen) {
   auto full = CorpusStore::Open(store_);
   auto probed = CorpusStore::Open(store_, kProbed);
