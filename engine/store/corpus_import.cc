@@ -679,7 +679,13 @@ Result<VerifyReport> VerifyStore(const std::string& store, std::function<int64_t
     CS_RETURN_IF_ERROR(internal::VerifyFilterAndWriteRanges(*filter, filter_path, ranges_path));
     report.ranges_written = true;
   } else {
-    CS_RETURN_IF_ERROR(internal::VerifyFilterAndRanges(*filter, filter_path, ranges_path));
+    uint32_t version = 0;
+    CS_RETURN_IF_ERROR(
+        internal::VerifyFilterAndRanges(*filter, filter_path, ranges_path, &version));
+    if (version < 2) {  // BLAKE2b-128 digests: rewritten as CRC-32C lanes (filter_ranges.h)
+      CS_RETURN_IF_ERROR(internal::VerifyFilterAndWriteRanges(*filter, filter_path, ranges_path));
+      report.ranges_written = true;
+    }
   }
 
   rocksdb::Options dbo = IndexOptions(IndexUse::kWrite);

@@ -116,7 +116,7 @@ class CorpusStoreImpl final : public CorpusStore {
     }
     uint64_t touched = 0;
     for (uint64_t r = 0; r < range_count; ++r) touched += start[r + 1] != 0;
-    if (touched * internal::kFilterRangeBytes > hashes.size() * kIndexBytesPerLookup) {
+    if (touched * ranges_->LookupsPerRange() > hashes.size()) {
       return LookupUnchecked(hashes, out);
     }
     for (size_t r = 1; r < start.size(); ++r) start[r] += start[r - 1];

@@ -31,17 +31,17 @@
 //                  bench/audit_bench.sh).
 //   kBatchRanges   the audit's mode (many hashes, each looked up once): opened as kIndexOnly
 //                  plus the range digests. Each LookupBatch chooses the cheaper of two exact
-//                  paths by what it would read: when the filter ranges its hashes fall in cost
-//                  less than the index reads they spare (kIndexBytesPerLookup each), the batch
+//                  paths by what it would cost: when the filter ranges its hashes fall in cost
+//                  less than the index reads they spare (FilterRanges::LookupsPerRange), the batch
 //                  goes through the filter range by range — each range read once, verified
 //                  against its digest (damage fails the batch, never a "not leaked"), probed,
 //                  and its pages given back (Filter::ReleaseBody), so memory stays flat — and
-//                  only the filter's positives are read from the index; otherwise (a few
-//                  hashes, or a 2 GB filter at 1e9 keys that 100 000 hashes would read whole)
-//                  straight to the index as kIndexOnly. At 1e8 keys 100 000 account hashes
-//                  then cost 200 MB of sequential filter reads and ~2 000 index reads instead of
-//                  100 000 (bench/audit_bench.sh), which also spares a cold disk 100 000
-//                  random reads.
+//                  only the filter's positives are read from the index; otherwise (fewer hashes
+//                  than ranges x LookupsPerRange: 32 per range with CRC-32C digests, 256 with
+//                  BLAKE2b ones) straight to the index as kIndexOnly. At 1e8 keys 100 000
+//                  account hashes then cost 200 MB of sequential filter reads and ~2 000 index
+//                  reads instead of 100 000 (bench/audit_bench.sh), which also spares a cold
+//                  disk 100 000 random reads.
 // A store written before range digests existed is opened kFull when kProbedRanges is asked for,
 // and as kIndexOnly when kBatchRanges is; kIndexOnly needs no digests (it does not read the
 // filter body).
@@ -86,11 +86,6 @@ struct LookupResult {
 
 enum class FilterCheck { kFull, kProbedRanges, kIndexOnly, kBatchRanges };
 
-// kBatchRanges: what one index lookup is taken to cost in filter bytes. Measured here (warm page
-// cache): a lookup straight in the index ~4.3 µs (pread, checksum and search of a 4 KiB block);
-// reading, verifying, probing and releasing a 1 MiB filter range ~0.2 ms. A batch goes through
-// the filter when ranges × 1 MiB <= lookups × this.
-inline constexpr uint64_t kIndexBytesPerLookup = 16 * 1024;
 
 // How many lookups the process will make, which decides how the index is read (with
 // kProbedRanges; kFull reads as kMany, kIndexOnly as internal/index_options.h kDirect):

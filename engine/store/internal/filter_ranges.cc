@@ -53,9 +53,10 @@ Status VerifyFilterAndWriteRanges(const bloom::Filter& filter, const std::string
 }
 
 Status VerifyFilterAndRanges(const bloom::Filter& filter, const std::string& filter_path,
-                             const std::string& ranges_path) {
+                             const std::string& ranges_path, uint32_t* version) {
   CS_ASSIGN_OR_RETURN(std::unique_ptr<FilterRanges> ranges,
                       FilterRanges::Open(ranges_path, filter, filter_path));
+  if (version != nullptr) *version = VersionOf(ranges->kind_);
   std::vector<uint8_t> digests;
   CS_RETURN_IF_ERROR(filter.VerifyBody(filter_path, kFilterRangeBytes, ranges->kind_, &digests));
   if (digests.size() != ranges->ranges_ * bloom::kRangeDigestBytes ||
