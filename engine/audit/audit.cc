@@ -106,10 +106,16 @@ Result<FindingsDocument> RunAudit(const Config& cfg, const DirectorySnapshot& sn
   return RunAuditOnRecords(cfg, snapshot, hashes.records(), store, now_unix, scope);
 }
 
+Result<FindingsDocument> RunAudit(const Config& cfg, DirectorySnapshot&& snapshot,
+                                  const HashDump& hashes, const CorpusStore* store,
+                                  int64_t now_unix, AuditScope scope) {
+  return RunAuditOnRecords(cfg, snapshot, hashes.records(), store, now_unix, scope, &snapshot);
+}
+
 Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySnapshot& snapshot,
                                            std::span<const HashRecord> records,
                                            const CorpusStore* store, int64_t now_unix,
-                                           AuditScope scope) {
+                                           AuditScope scope, DirectorySnapshot* consume) {
   CS_RETURN_IF_ERROR(ValidateRuleIds(cfg));
   const bool leak_rule_on = !IsDisabled(cfg, "leaked-password");
   if (leak_rule_on && store == nullptr) {
@@ -412,10 +418,22 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
       const Account& a = snapshot.accounts[i];
       if (scope == AuditScope::kDelta && !f.has_hash) continue;
       AccountSummary s;
-      s.account = a.name;
-      s.dn = a.dn;
-      s.display_name = a.display_name;
-      s.mail = a.mail;
+      if (consume != nullptr) {
+        // Nothing reads these fields of the snapshot from here on (the name and DN maps went
+        // with the freer above; findings hold their own copies).
+        Account& m = consume->accounts[i];
+        s.account = std::move(m.name);
+        s.dn = std::move(m.dn);
+        s.display_name = std::move(m.display_name);
+        s.mail = std::move(m.mail);
+        s.object_id = std::move(m.object_id);
+      } else {
+        s.account = a.name;
+        s.dn = a.dn;
+        s.display_name = a.display_name;
+        s.mail = a.mail;
+        s.object_id = a.object_id;
+      }
       s.enabled = a.enabled;
       s.account_class = f.cls.primary;
       s.classes = std::move(f.cls.labels);
@@ -423,7 +441,6 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
       s.owner_mail = std::move(f.owner_mail);
       s.owner_source = std::move(f.owner_source);
       s.auth_level = f.auth_level;
-      s.object_id = a.object_id;
       s.pwd_last_set = a.pwd_last_set;
       summaries.push_back(std::move(s));
       f = AccountFacts();  // its strings and vectors go as the summaries grow

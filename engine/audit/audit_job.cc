@@ -196,7 +196,7 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
 
   // 4. The pure audit.
   CS_ASSIGN_OR_RETURN(FindingsDocument doc,
-                      RunAudit(cfg, *snapshot, hashes,
+                      RunAudit(cfg, std::move(*snapshot), hashes,
                                prefetched ? static_cast<const CorpusStore*>(prefetched.get())
                                           : store.get(),
                                started,
