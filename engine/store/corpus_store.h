@@ -27,8 +27,8 @@
 //                  cached, so memory stays flat; the cost is one index read per lookup, O(lookups)
 //                  whatever the store's size, where kFull costs O(filter) before the first
 //                  lookup (0.3 s and 200 MB at 1e8 keys, 3 s and 2 GB at 1e9). For callers that
-//                  look up many hashes once: the audit (issue 11, measured in
-//                  bench/audit_bench.sh).
+//                  look up a few hashes once; kBatchRanges below uses this path for small
+//                  batches.
 //   kBatchRanges   the audit's mode (many hashes, each looked up once): opened as kIndexOnly
 //                  plus the range digests. Each LookupBatch chooses the cheaper of two exact
 //                  paths by what it would cost: when the filter ranges its hashes fall in cost

@@ -18,8 +18,9 @@
 //           when a lookup reads it: footer and block checksums). A concurrent import retiring
 //           this generation can then fail a lookup (its table file is gone): an error, so
 //           check-password fails closed and the user retries.
-//   kDirect  the store opened for many lookups without the filter in front (kIndexOnly: the
-//           audit): every table file kept open as kRead, but read with pread(2) into no block
+//   kDirect  the store opened for lookups without the filter in front (kIndexOnly; the
+//           audit's kBatchRanges, whose filter positives and small batches come here): every
+//           table file kept open as kRead, but read with pread(2) into no block
 //           cache, so each lookup reads and checksums one data block and the process's memory
 //           does not grow with the blocks it touched (with mmap reads 100 000 lookups would map
 //           ~400 MB of table pages into the audit's RSS).
