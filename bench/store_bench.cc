@@ -138,7 +138,7 @@ BENCHMARK(BM_LookupSingleAbsent);
 
 // What one `check-password` call does after process start: open the store the cheap way
 // (kProbedRanges: manifest, filter header, range sidecar, RocksDB metadata) and look up one
-// hash, verifying the 1 MiB filter range it probes. Page cache warm, as on a DC that checks
+// hash, verifying the 4 KiB filter range it probes. Page cache warm, as on a DC that checks
 // passwords all day; the process start itself is measured by bench/e2e_compare.sh.
 void BM_CheckPasswordCall(benchmark::State& state) {
   Fixture& f = Get();

@@ -69,7 +69,7 @@ std::string AccountForMessages() {
 int RunCheckPassword(const CheckPasswordOptions& opt) {
   // Open the store before reading the password so no secret is in memory on the error path.
   // kProbedRanges: constant time and memory at any store size — the filter's header and the
-  // one 1 MiB range this lookup reads are verified, not the whole filter (corpus_store.h).
+  // one 4 KiB range this lookup reads are verified, not the whole filter (corpus_store.h).
   Result<std::unique_ptr<CorpusStore>> store =
       CorpusStore::Open(opt.store, StoreOpenOptions{.filter_check = FilterCheck::kProbedRanges,
                                                       .lookups = LookupVolume::kFew});

@@ -14,6 +14,7 @@
 #include "engine/base/file_util.h"
 #include "engine/base/output_buffer.h"
 #include "engine/base/secure_array.h"
+#include "engine/base/secure_memory.h"
 #include "engine/base/time_util.h"
 
 namespace credsweep {
@@ -191,6 +192,9 @@ Result<FindingsDocument> RunAuditJob(const Config& cfg, const std::string& out_d
     loaded = store_and_hashes();
     if (loaded.ok()) read_directory();
   }
+  // This thread lives on (and may wait on an owner map or a server): nothing it copied from the
+  // directory or the dump stays behind in its vector registers (secure_memory.h says why).
+  WipeVectorRegisters();
   CS_RETURN_IF_ERROR(loaded);
   if (!snapshot.ok()) return snapshot.status().WithContext("reading directory " + cfg.directory.url);
 

@@ -37,6 +37,15 @@ Status InitSodium();
 // a debugger; what such a dump may hold is limited by the secure buffers above.
 Status DisableCoreDumps();
 
+// Zeroes the calling thread's vector registers (SSE, AVX, AVX-512). Why: glibc's memcpy moves
+// buffers through them (its AVX-512 variant through zmm16-31), so after a thread copies
+// directory data — an LDAP response holding sambaNTPassword values, a dump's lines — the last
+// kilobyte it copied stays in those registers until its next large copy. A dump of that
+// thread while it waits (gcore by root; tests/integration/test_hardening.py) holds them, in
+// the core's register notes. Called where a long-lived thread has finished moving secrets in
+// bulk (audit_job.cc after the directory and the hash material are read). No-op off x86-64.
+void WipeVectorRegisters();
+
 // Bytes in secure memory, zeroed and freed on destruction. Always NUL-terminated one byte past
 // size(), so c_str() can be handed to C APIs (libldap, libcurl) without a copy.
 class SecretBuffer {

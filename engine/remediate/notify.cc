@@ -25,9 +25,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kOwnerVars[] = {"owner", "accounts", "count", "month",
-                                      "date",  "run_id",   "from"};
-
 struct RuleText {
   const char* finding;
   const char* todo;

@@ -13,7 +13,8 @@
 //   kFull          hashes the whole filter body (BLAKE2b, ~1 s and the filter's size in page
 //                  cache per 1e8 keys): `corpus info`, tests, benches.
 //   kProbedRanges  reads only the filter header and maps the body; every lookup first verifies
-//                  the 1 MiB range of the filter it probes against the digest recorded at import
+//                  the range of the filter it probes (one 4 KiB page; 1 MiB in version-1
+//                  sidecars) against the digest recorded at import
 //                  (engine/store/internal/filter_ranges.h), once per range and process. With
 //                  LookupVolume::kFew RocksDB opens only the table file a positive needs:
 //                  constant time and memory at any store size, `check-password`. With kMany
@@ -37,11 +38,12 @@
 //                  against its digest (damage fails the batch, never a "not leaked"), probed,
 //                  and its pages given back (Filter::ReleaseBody), so memory stays flat — and
 //                  only the filter's positives are read from the index; otherwise (fewer hashes
-//                  than ranges x LookupsPerRange: 32 per range with CRC-32C digests, 256 with
-//                  BLAKE2b ones) straight to the index as kIndexOnly. At 1e8 keys 100 000
-//                  account hashes then cost 200 MB of sequential filter reads and ~2 000 index
-//                  reads instead of 100 000 (bench/audit_bench.sh), which also spares a cold
-//                  disk 100 000 random reads.
+//                  than ranges x LookupsPerRange) straight to the index as kIndexOnly. With the
+//                  4 KiB CRC-32C ranges of version-2 sidecars a range costs less than one index
+//                  read, so every batch goes through the filter and reads ~one page per hash
+//                  (100 000 account hashes: ~370 MB of a 2 GB filter at 1e9 keys, not all of
+//                  it); with the 1 MiB BLAKE2b ranges of version-1 sidecars a range is worth
+//                  256 index reads and a small batch goes to the index.
 // A store written before range digests existed is opened kFull when kProbedRanges is asked for,
 // and as kIndexOnly when kBatchRanges is; kIndexOnly needs no digests (it does not read the
 // filter body).

@@ -28,7 +28,9 @@ namespace fs = std::filesystem;
 constexpr StoreOpenOptions kProbed{.filter_check = FilterCheck::kProbedRanges};
 constexpr StoreOpenOptions kIndexOnly{.filter_check = FilterCheck::kIndexOnly};
 
-// 600 000 keys at 16 bits/key: a 1.2 MB filter body, so two 1 MiB ranges.
+// 600 000 keys at 16 bits/key: a 1.2 MB filter body, so 293 ranges of 4 KiB (version-2
+// sidecar; a version-1 sidecar has two of 1 MiB).
+constexpr uint64_t kRange = internal::kFilterRangeBytes;
 class FilterCheckTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -100,8 +102,9 @@ TEST_F(FilterCheckTest, ImportRecordsTheVerifiedChecksumAndRanges) {
   EXPECT_EQ(m->filter_verified_at, "2026-11-18T11:06:40Z");
   auto j = nlohmann::json::parse(*ReadFile(store_ + "/manifest.json"));
   EXPECT_EQ(j["filter"]["ranges"], "gen-000001/filter.ranges");
-  // 64-byte header + two 16-byte digests.
-  EXPECT_EQ(fs::file_size(RangesPath()), 64u + 2 * 16u);
+  // 64-byte header + one 16-byte digest per 4 KiB of the body.
+  const uint64_t body = fs::file_size(FilterPath()) - bloom::kHeaderSize;
+  EXPECT_EQ(fs::file_size(RangesPath()), 64u + (body + 4095) / 4096 * 16u);
 }
 
 TEST_F(FilterCheckTest, RangeDigestsAreVersion2FourLaneCrc32c) {
@@ -111,10 +114,14 @@ TEST_F(FilterCheckTest, RangeDigestsAreVersion2FourLaneCrc32c) {
   uint32_t version;
   std::memcpy(&version, ranges.data() + 4, 4);
   EXPECT_EQ(version, 2u);
+  uint64_t range_bytes;
+  std::memcpy(&range_bytes, ranges.data() + 8, 8);
+  EXPECT_EQ(range_bytes, 4096u);
   const size_t body = filter.size() - bloom::kHeaderSize;
-  for (size_t r = 0; r < 2; ++r) {
-    const size_t begin = r << 20;
-    const size_t len = std::min<size_t>(size_t{1} << 20, body - begin);
+  ASSERT_EQ(ranges.size(), 64 + (body + 4095) / 4096 * 16);
+  for (size_t r = 0; r * 4096 < body; ++r) {
+    const size_t begin = r * 4096;
+    const size_t len = std::min<size_t>(4096, body - begin);
     uint8_t want[bloom::kRangeChecksumBytes];
     bloom::RangeChecksum(
         reinterpret_cast<const uint8_t*>(filter.data()) + bloom::kHeaderSize + begin, len, want);
@@ -135,6 +142,7 @@ TEST_F(FilterCheckTest, Version1Blake2bSidecarIsStillReadAndChecked) {
   uint32_t version;
   std::memcpy(&version, ranges.data() + 4, 4);
   ASSERT_EQ(version, 1u);
+  ASSERT_EQ(ranges.size(), 64u + 2 * 16u);  // two ranges of 1 MiB
   auto full = CorpusStore::Open(store_);
   auto probed = CorpusStore::Open(store_, kProbed);
   ASSERT_TRUE(full.ok() && probed.ok()) << probed.status().ToString();
@@ -148,6 +156,7 @@ TEST_F(FilterCheckTest, Version1Blake2bSidecarIsStillReadAndChecked) {
   EXPECT_TRUE(verified->ranges_written);
   std::memcpy(&version, ReadFile(RangesPath())->data() + 4, 4);
   EXPECT_EQ(version, 2u);
+  EXPECT_GT(ReadFile(RangesPath())->size(), 64u + 290 * 16u);  // and 4 KiB ranges
   FlipByte(FilterPath(), bloom::kHeaderSize + (1u << 20) + 77);
   auto damaged = CorpusStore::Open(store_, kProbed);
   ASSERT_TRUE(damaged.ok());
@@ -161,9 +170,21 @@ TEST_F(FilterCheckTest, BatchRangesAnswersExactlyAndFailsClosedInTheRangesItRead
   constexpr StoreOpenOptions kBatch{.filter_check = FilterCheck::kBatchRanges};
   std::vector<NtHash> many = *present_;
   for (const NtHash& h : Absent()) many.push_back(h);
-  // 24 000 hashes over 2 ranges: through the filter (32 lookups pay for a CRC-32C range).
-  // 3 hashes: straight to the index.
-  const std::vector<NtHash> few = {many[0], many[1], many.back()};
+  // The damage made below, and 3 hashes whose ranges it does not touch (one of them present).
+  const uint64_t damage_at = (1u << 20) + 999;
+  const uint64_t damaged_range = damage_at / kRange;
+  std::vector<NtHash> few;
+  {
+    auto filter = bloom::Filter::Open(FilterPath(), bloom::OpenOptions{.verify_checksum = false});
+    ASSERT_TRUE(filter.ok());
+    for (const NtHash& h : {many[0], many[1], many.back(), many[2], many[3]}) {
+      if ((*filter)->BlockOf(h.data()) * bloom::kBlockBytes / kRange != damaged_range &&
+          few.size() < 3) {
+        few.push_back(h);
+      }
+    }
+    ASSERT_EQ(few.size(), 3u);
+  }
   auto full = CorpusStore::Open(store_);
   ASSERT_TRUE(full.ok());
   std::vector<LookupResult> want, want_few;
@@ -171,7 +192,8 @@ TEST_F(FilterCheckTest, BatchRangesAnswersExactlyAndFailsClosedInTheRangesItRead
   ASSERT_TRUE((*full)->LookupBatch(few, &want_few).ok());
   auto batch = CorpusStore::Open(store_, kBatch);
   ASSERT_TRUE(batch.ok()) << batch.status().ToString();
-  for (const std::vector<NtHash>* q : {static_cast<const std::vector<NtHash>*>(&many), &few}) {
+  for (const std::vector<NtHash>* q : {static_cast<const std::vector<NtHash>*>(&many),
+                                          static_cast<const std::vector<NtHash>*>(&few)}) {
     const auto& expect = q == &many ? want : want_few;
     std::vector<LookupResult> got;
     ASSERT_TRUE((*batch)->LookupBatch(*q, &got).ok());
@@ -186,14 +208,15 @@ TEST_F(FilterCheckTest, BatchRangesAnswersExactlyAndFailsClosedInTheRangesItRead
   for (const LookupResult& r : want) found += r.found;
   EXPECT_EQ(found, present_->size());
 
-  FlipByte(FilterPath(), bloom::kHeaderSize + (1u << 20) + 999);
+  FlipByte(FilterPath(), bloom::kHeaderSize + damage_at);
   auto damaged = CorpusStore::Open(store_, kBatch);
   ASSERT_TRUE(damaged.ok()) << damaged.status().ToString();  // the open reads no body
   std::vector<LookupResult> got;
   Status s = (*damaged)->LookupBatch(many, &got);
   EXPECT_EQ(s.code(), StatusCode::kCorruption);
-  EXPECT_NE(s.message().find("range 1"), std::string::npos) << s.message();
-  // The few go to the checksummed index, which the damage did not touch: still exact.
+  EXPECT_NE(s.message().find("range " + std::to_string(damaged_range) + " "), std::string::npos)
+      << s.message();
+  // The few read only their own 4 KiB ranges, which the damage did not touch: still exact.
   ASSERT_TRUE((*damaged)->LookupBatch(few, &got).ok());
   for (size_t i = 0; i < few.size(); ++i) EXPECT_EQ(got[i].found, want_few[i].found) << i;
 }
@@ -220,20 +243,20 @@ TEST_F(FilterCheckTest, ProbedOpenAnswersExactlyLikeAFullOpen) {
 }
 
 TEST_F(FilterCheckTest, DamageInAProbedRangeFailsTheLookup) {
-  // Damage the second range (body offset 1 MiB + 100): a cheap open still succeeds (it reads
-  // no body), but a lookup probing that range fails closed; one probing only the first range
-  // is answered (that range is intact). The full open and `corpus verify` refuse the store.
+  // Damage one range (body offset 1 MiB + 100): a cheap open still succeeds (it reads no
+  // body), but a lookup probing that range fails closed; one probing any other range is
+  // answered (those ranges are intact). The full open and `corpus verify` refuse the store.
   FlipByte(FilterPath(), bloom::kHeaderSize + (1u << 20) + 100);
   auto probed = CorpusStore::Open(store_, kProbed);
   ASSERT_TRUE(probed.ok()) << probed.status().ToString();
   auto filter = bloom::Filter::Open(FilterPath(), bloom::OpenOptions{.verify_checksum = false});
   ASSERT_TRUE(filter.ok());
-  const uint64_t blocks_per_range = (1u << 20) / bloom::kBlockBytes;
+  const uint64_t damaged_range = ((1u << 20) + 100) / kRange;
   size_t failed = 0, answered = 0;
   for (const NtHash& h : *present_) {
-    const bool second = (*filter)->BlockOf(h.data()) >= blocks_per_range;
+    const bool damaged = (*filter)->BlockOf(h.data()) * bloom::kBlockBytes / kRange == damaged_range;
     auto r = (*probed)->Lookup(h);
-    if (second) {
+    if (damaged) {
       ASSERT_FALSE(r.ok());
       EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
       EXPECT_NE(r.status().message().find("filter.csbf"), std::string::npos);
@@ -258,8 +281,8 @@ TEST_F(FilterCheckTest, DamageInAProbedRangeFailsTheLookup) {
   EXPECT_EQ(*ReadFile(store_ + "/manifest.json"), manifest_before);
 }
 
-// `corpus check` (LookupVolume::kMany): a first batch over both ranges hashes them on two
-// threads while it looks up. Damage in either range fails the whole batch — whichever thread
+// `corpus check` (LookupVolume::kMany): a first batch over all ranges hashes them on two
+// threads while it looks up. Damage in the first or the second range fails the whole batch — whichever thread
 // hashed it — and an intact store answers exactly as a full open, batch after batch.
 TEST_F(FilterCheckTest, ManyLookupBatchVerifiesItsRangesOnTwoThreadsAndFailsClosed) {
   constexpr StoreOpenOptions kMany{.filter_check = FilterCheck::kProbedRanges,
@@ -273,7 +296,7 @@ TEST_F(FilterCheckTest, ManyLookupBatchVerifiesItsRangesOnTwoThreadsAndFailsClos
   {
     auto many = CorpusStore::Open(store_, kMany);
     ASSERT_TRUE(many.ok()) << many.status().ToString();
-    for (int round = 0; round < 2; ++round) {  // the second batch finds both ranges verified
+    for (int round = 0; round < 2; ++round) {  // the second batch finds every range verified
       std::vector<LookupResult> got;
       ASSERT_TRUE((*many)->LookupBatch(q, &got).ok());
       for (size_t i = 0; i < q.size(); ++i) {
@@ -285,13 +308,13 @@ TEST_F(FilterCheckTest, ManyLookupBatchVerifiesItsRangesOnTwoThreadsAndFailsClos
   const std::string pristine = *ReadFile(FilterPath());
   for (uint64_t range : {0u, 1u}) {
     ASSERT_TRUE(WriteFileAtomic(FilterPath(), pristine, 0644).ok());
-    FlipByte(FilterPath(), bloom::kHeaderSize + range * (1u << 20) + 4242);
+    FlipByte(FilterPath(), bloom::kHeaderSize + range * kRange + 1234);
     auto many = CorpusStore::Open(store_, kMany);
     ASSERT_TRUE(many.ok()) << many.status().ToString();
     std::vector<LookupResult> got;
     Status s = (*many)->LookupBatch(q, &got);
     EXPECT_EQ(s.code(), StatusCode::kCorruption) << "range " << range;
-    EXPECT_NE(s.message().find("range " + std::to_string(range)), std::string::npos)
+    EXPECT_NE(s.message().find("range " + std::to_string(range) + " "), std::string::npos)
         << s.message();
     EXPECT_NE(s.message().find("filter.csbf"), std::string::npos) << s.message();
   }

@@ -284,8 +284,9 @@ class CorpusCliTest(unittest.TestCase):
                 self.assertEqual(r.returncode, 3, (args, r.stdout, r.stderr))
                 self.assertIn(names, r.stderr.decode())
                 self.assertEqual(r.stdout, b"")
-            # check-password reads only the header and the range it probes, which for a store
-            # this small is the whole filter: it must refuse every one of these damages too.
+            # check-password reads only the header and the 4 KiB range it probes; every damage
+            # below reaches that range (a bit flipped in every range, a cut file, a bad
+            # header): it must refuse every one of them too.
             for pw in (b"password", b"not-in-any-breach-7d2f"):
                 r = run(["check-password", "--store", store], stdin=pw)
                 self.assertEqual(r.returncode, 3, (r.stdout, r.stderr))
@@ -299,11 +300,12 @@ class CorpusCliTest(unittest.TestCase):
 
         store = fresh_copy()
         filt = os.path.join(store, "gen-000001", "filter.csbf")
-        with open(filt, "r+b") as f:
-            f.seek(4096 + 100)
-            b = f.read(1)
-            f.seek(4096 + 100)
-            f.write(bytes([b[0] ^ 0x10]))
+        with open(filt, "r+b") as f:  # bit rot in every 4 KiB range of the body
+            for at in range(4096 + 100, os.path.getsize(filt), 4096):
+                f.seek(at)
+                b = f.read(1)
+                f.seek(at)
+                f.write(bytes([b[0] ^ 0x10]))
         expect_exit_3(store, "filter.csbf")
 
         store = fresh_copy()

@@ -22,6 +22,9 @@ constexpr uint32_t kVersionCrc32c = 2;
 uint32_t VersionOf(bloom::RangeDigestKind kind) {
   return kind == bloom::RangeDigestKind::kCrc32c4 ? kVersionCrc32c : kVersionBlake2b;
 }
+uint64_t RangeBytesOf(bloom::RangeDigestKind kind) {
+  return kind == bloom::RangeDigestKind::kCrc32c4 ? kFilterRangeBytes : kFilterRangeBytesV1;
+}
 constexpr size_t kHeaderBytes = 64;
 constexpr size_t kOffFilterChecksum = 24;
 
@@ -39,13 +42,14 @@ std::string Corrupt(const std::string& path, const std::string& what) {
 Status VerifyFilterAndWriteRanges(const bloom::Filter& filter, const std::string& filter_path,
                                   const std::string& ranges_path, bloom::RangeDigestKind kind) {
   std::vector<uint8_t> digests;
-  CS_RETURN_IF_ERROR(filter.VerifyBody(filter_path, kFilterRangeBytes, kind, &digests));
+  const uint64_t range_bytes = RangeBytesOf(kind);
+  CS_RETURN_IF_ERROR(filter.VerifyBody(filter_path, range_bytes, kind, &digests));
   const uint32_t version = VersionOf(kind);
   std::string out(kHeaderBytes, '\0');
   std::memcpy(out.data(), kMagic, 4);
-  const uint64_t ranges = RangeCount(filter, kFilterRangeBytes);
+  const uint64_t ranges = RangeCount(filter, range_bytes);
   std::memcpy(out.data() + 4, &version, 4);
-  std::memcpy(out.data() + 8, &kFilterRangeBytes, 8);
+  std::memcpy(out.data() + 8, &range_bytes, 8);
   std::memcpy(out.data() + 16, &ranges, 8);
   std::memcpy(out.data() + kOffFilterChecksum, filter.checksum(), bloom::kChecksumBytes);
   out.append(reinterpret_cast<const char*>(digests.data()), digests.size());
@@ -58,7 +62,8 @@ Status VerifyFilterAndRanges(const bloom::Filter& filter, const std::string& fil
                       FilterRanges::Open(ranges_path, filter, filter_path));
   if (version != nullptr) *version = VersionOf(ranges->kind_);
   std::vector<uint8_t> digests;
-  CS_RETURN_IF_ERROR(filter.VerifyBody(filter_path, kFilterRangeBytes, ranges->kind_, &digests));
+  CS_RETURN_IF_ERROR(
+      filter.VerifyBody(filter_path, ranges->range_bytes_, ranges->kind_, &digests));
   if (digests.size() != ranges->ranges_ * bloom::kRangeDigestBytes ||
       std::memcmp(digests.data(), ranges->digests_, digests.size()) != 0) {
     return Status::Corruption(Corrupt(ranges_path, "a range digest does not match the filter"));
@@ -80,9 +85,34 @@ Result<std::unique_ptr<FilterRanges>> FilterRanges::Open(const std::string& path
     ::close(fd);
     return s;
   }
-  const uint64_t ranges = RangeCount(filter, kFilterRangeBytes);
-  const uint64_t want = kHeaderBytes + ranges * bloom::kRangeDigestBytes;
-  if (!S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) != want) {
+  // The header first: its version says how big the ranges, and so the file, must be.
+  uint8_t h[kHeaderBytes];
+  if (!S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) < kHeaderBytes ||
+      ::pread(fd, h, kHeaderBytes, 0) != static_cast<ssize_t>(kHeaderBytes)) {
+    ::close(fd);
+    return Status::Corruption(Corrupt(path, "size " + std::to_string(st.st_size) +
+                                                " bytes, too short for " + filter_path));
+  }
+  uint32_t version;
+  uint64_t range_bytes, count;
+  std::memcpy(&version, h + 4, 4);
+  std::memcpy(&range_bytes, h + 8, 8);
+  std::memcpy(&count, h + 16, 8);
+  const bool known = version == kVersionCrc32c || version == kVersionBlake2b;
+  const bloom::RangeDigestKind kind =
+      version == kVersionCrc32c ? bloom::RangeDigestKind::kCrc32c4
+                                : bloom::RangeDigestKind::kBlake2b128;
+  if (std::memcmp(h, kMagic, 4) != 0 || !known || range_bytes != RangeBytesOf(kind) ||
+      count != RangeCount(filter, range_bytes)) {
+    ::close(fd);
+    return Status::Corruption(Corrupt(path, "bad header (magic, version or range layout)"));
+  }
+  if (std::memcmp(h + kOffFilterChecksum, filter.checksum(), bloom::kChecksumBytes) != 0) {
+    ::close(fd);
+    return Status::Corruption(Corrupt(path, "belongs to a different filter than " + filter_path));
+  }
+  const uint64_t want = kHeaderBytes + count * bloom::kRangeDigestBytes;
+  if (static_cast<uint64_t>(st.st_size) != want) {
     ::close(fd);
     return Status::Corruption(Corrupt(path, "size " + std::to_string(st.st_size) + " bytes, " +
                                                 std::to_string(want) + " expected for " +
@@ -94,28 +124,13 @@ Result<std::unique_ptr<FilterRanges>> FilterRanges::Open(const std::string& path
   std::unique_ptr<FilterRanges> r(new FilterRanges());
   r->map_ = p;
   r->map_bytes_ = static_cast<size_t>(want);
-  const auto* h = static_cast<const uint8_t*>(p);
-  uint32_t version;
-  uint64_t range_bytes, count;
-  std::memcpy(&version, h + 4, 4);
-  std::memcpy(&range_bytes, h + 8, 8);
-  std::memcpy(&count, h + 16, 8);
-  if (std::memcmp(h, kMagic, 4) != 0 || (version != kVersionCrc32c && version != kVersionBlake2b) ||
-      range_bytes != kFilterRangeBytes ||
-      count != ranges) {
-    return Status::Corruption(Corrupt(path, "bad header (magic, version or range layout)"));
-  }
-  if (std::memcmp(h + kOffFilterChecksum, filter.checksum(), bloom::kChecksumBytes) != 0) {
-    return Status::Corruption(Corrupt(path, "belongs to a different filter than " + filter_path));
-  }
   r->filter_ = &filter;
   r->filter_path_ = filter_path;
   r->range_bytes_ = range_bytes;
-  r->kind_ = version == kVersionCrc32c ? bloom::RangeDigestKind::kCrc32c4
-                                       : bloom::RangeDigestKind::kBlake2b128;
-  r->ranges_ = ranges;
-  r->digests_ = h + kHeaderBytes;
-  r->verified_.reset(new std::atomic<uint8_t>[ranges]());
+  r->kind_ = kind;
+  r->ranges_ = count;
+  r->digests_ = static_cast<const uint8_t*>(p) + kHeaderBytes;
+  r->verified_.reset(new std::atomic<uint8_t>[count]());
   return r;
 }
 

@@ -1,9 +1,16 @@
 #include "engine/store/internal/index_options.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 
 namespace credsweep::store {
+namespace {
+
+// kDirect's one cache, for table index blocks and the data blocks read (index_options.h).
+constexpr size_t kDirectCacheBytes = size_t{8} << 20;
+
+}  // namespace
 
 rocksdb::Options IndexOptions(IndexUse use) {
   rocksdb::Options o;
@@ -27,7 +34,8 @@ rocksdb::Options IndexOptions(IndexUse use) {
   }
   if (use == IndexUse::kDirect) {
     o.allow_mmap_reads = false;
-    t.no_block_cache = true;
+    t.cache_index_and_filter_blocks = true;
+    t.block_cache = rocksdb::NewLRUCache(kDirectCacheBytes);
   }
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   return o;
