@@ -128,8 +128,9 @@ class CorpusStoreImpl final : public CorpusStore {
       for (size_t i = 0; i < hashes.size(); ++i) order[at[range_of[i]]++] = static_cast<uint32_t>(i);
     }
     range_of = {};
-    // Range by range: verified before any probe of it is believed. Pages are given back a
-    // MiB at a time (one madvise per 256 of the 4 KiB ranges, not one per page read).
+    // Range by range: verified before any probe of it is believed. Filter pages (and the pages
+    // of their digests) are given back a MiB of filter at a time (one madvise per 256 of the
+    // 4 KiB ranges, not one per page read).
     std::vector<uint32_t> positive;
     const uint64_t range_bytes = ranges_->range_bytes();
     const uint64_t release_bytes = std::max<uint64_t>(range_bytes, kReleaseBytes);
@@ -140,6 +141,7 @@ class CorpusStoreImpl final : public CorpusStore {
       if (offset >= unreleased + release_bytes) {
         const uint64_t upto = offset / release_bytes * release_bytes;
         filter_->ReleaseBody(unreleased, upto - unreleased);
+        ranges_->ReleaseDigests(unreleased / range_bytes, upto / range_bytes);
         unreleased = upto;
       }
       CS_RETURN_IF_ERROR(ranges_->CheckRange(r));
@@ -148,6 +150,7 @@ class CorpusStoreImpl final : public CorpusStore {
       }
     }
     filter_->ReleaseBody(unreleased, range_count * range_bytes - unreleased);
+    ranges_->ReleaseDigests(0, range_count);
     out->assign(hashes.size(), LookupResult{});
     if (positive.empty()) return Status::Ok();
     // In key order: the index is read table file by table file, each file's index block

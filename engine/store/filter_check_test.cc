@@ -281,6 +281,24 @@ TEST_F(FilterCheckTest, DamageInAProbedRangeFailsTheLookup) {
   EXPECT_EQ(*ReadFile(store_ + "/manifest.json"), manifest_before);
 }
 
+// kBatchRanges gives back the pages of the digests it has used; a range checked after that
+// reads its digest from the file again (a released page is never read as zeros or stale).
+TEST_F(FilterCheckTest, ReleasedDigestPagesAreReadAgainFromTheFile) {
+  auto filter = bloom::Filter::Open(FilterPath(), bloom::OpenOptions{.verify_checksum = false});
+  ASSERT_TRUE(filter.ok());
+  auto ranges = internal::FilterRanges::Open(RangesPath(), **filter, FilterPath());
+  ASSERT_TRUE(ranges.ok()) << ranges.status().ToString();
+  const uint64_t n = (*ranges)->range_count();
+  ASSERT_GT(n, 256u);  // more than one page of digests
+  ASSERT_TRUE((*ranges)->CheckRange(0).ok());
+  (*ranges)->ReleaseDigests(0, n);
+  for (uint64_t r = 0; r + 1 < n; ++r) ASSERT_TRUE((*ranges)->CheckRange(r).ok()) << r;
+  (*ranges)->ReleaseDigests(0, n);
+  FlipByte(RangesPath(), 64 + 16 * (n - 1) + 5);  // the last range's digest, in place
+  Status s = (*ranges)->CheckRange(n - 1);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+}
+
 // `corpus check` (LookupVolume::kMany): a first batch over all ranges hashes them on two
 // threads while it looks up. Damage in the first or the second range fails the whole batch — whichever thread
 // hashed it — and an intact store answers exactly as a full open, batch after batch.

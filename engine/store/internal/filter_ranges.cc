@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -154,6 +155,16 @@ Status FilterRanges::CheckRange(uint64_t range) const {
   }
   verified_[range].store(1, std::memory_order_release);
   return Status::Ok();
+}
+
+void FilterRanges::ReleaseDigests(uint64_t first, uint64_t end) const {
+  end = std::min(end, ranges_);
+  if (first >= end) return;
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t from = (kHeaderBytes + first * bloom::kRangeDigestBytes + page - 1) / page * page;
+  const uint64_t to = (kHeaderBytes + end * bloom::kRangeDigestBytes) / page * page;
+  if (from >= to) return;
+  ::madvise(static_cast<uint8_t*>(map_) + from, static_cast<size_t>(to - from), MADV_DONTNEED);
 }
 
 }  // namespace credsweep::store::internal

@@ -111,6 +111,10 @@ class FilterRanges {
     return range < ranges_ && verified_[range].load(std::memory_order_acquire) != 0;
   }
   [[nodiscard]] Status CheckRange(uint64_t range) const;
+  // Gives back the pages of the mapped digests of ranges [first, end) (whole pages only), for
+  // a caller that is done with them (kBatchRanges reads the 8 MB of digests of a 1e9-key
+  // filter once, in order). Advice only: a later CheckRange maps them again.
+  void ReleaseDigests(uint64_t first, uint64_t end) const;
 
  private:
   FilterRanges() = default;

@@ -8,7 +8,7 @@ namespace credsweep::store {
 namespace {
 
 // kDirect's one cache, for table index blocks and the data blocks read (index_options.h).
-constexpr size_t kDirectCacheBytes = size_t{8} << 20;
+constexpr size_t kDirectCacheBytes = size_t{4} << 20;
 
 }  // namespace
 

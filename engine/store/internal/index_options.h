@@ -20,7 +20,7 @@
 //           check-password fails closed and the user retries.
 //   kDirect  the store opened for lookups without the filter in front (kIndexOnly; the
 //           audit's kBatchRanges, whose filter positives and small batches come here): every
-//           table file kept open as kRead, but read with pread(2) into one 8 MiB LRU block
+//           table file kept open as kRead, but read with pread(2) into one 4 MiB LRU block
 //           cache that also holds the table files' index blocks, so the process's memory does
 //           not grow with the blocks it touched (with mmap reads 100 000 lookups would map
 //           ~400 MB of table pages into the audit's RSS) nor with the store: kept in each
