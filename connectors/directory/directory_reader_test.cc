@@ -304,6 +304,59 @@ TEST(ReadDirectoryTest, LargeLdifReadInTwoPiecesGivesTheSinglePassSnapshot) {
   EXPECT_NE(split->skipped[0].reason.find(path + ":"), std::string::npos);  // file:line
 }
 
+// A directory large enough that the membership closure runs on two threads (from 20 000
+// accounts): every account gets exactly the groups a plain walk of the member lists gives,
+// nested and cyclic nesting included, in breadth-first order from its direct groups.
+TEST(ReadDirectoryTest, MembershipClosureOfALargeDirectoryIsThatOfAPlainWalk) {
+  constexpr int kAccounts = 30000, kGroups = 300;
+  auto gdn = [](int g) { return "CN=g" + std::to_string(g) + ",OU=G,DC=x"; };
+  auto udn = [](int i) { return "cn=U" + std::to_string(i) + ",ou=u,dc=X"; };  // other case
+  // Group g holds the accounts i with i % kGroups == g, and is itself a member of group
+  // (g - 1) / 3 (a tree); group 0 is a member of group 299 (a cycle through the root).
+  std::vector<std::vector<int>> parents(kGroups);
+  for (int g = 1; g < kGroups; ++g) parents[g].push_back((g - 1) / 3);
+  parents[0].push_back(299);
+  std::string text = "version: 1\n\n";
+  for (int i = 0; i < kAccounts; ++i) {
+    text += "dn: CN=u" + std::to_string(i) + ",OU=U,DC=x\nobjectClass: user\nsAMAccountName: u" +
+            std::to_string(i) + "\nuserAccountControl: 512\n\n";
+  }
+  for (int g = 0; g < kGroups; ++g) {
+    text += "dn: " + gdn(g) + "\nobjectClass: group\nsAMAccountName: g" + std::to_string(g) + "\n";
+    for (int i = g; i < kAccounts; i += kGroups) text += "member: " + udn(i) + "\n";
+    for (int c = 0; c < kGroups; ++c) {
+      for (int p : parents[c]) {
+        if (p == g) text += "member: " + gdn(c) + "\n";
+      }
+    }
+    text += "\n";
+  }
+  LdifParseResult parsed = ParseLdif(text, "big.ldif");
+  DirectorySnapshot snap =
+      BuildSnapshot(parsed.entries, DirectoryFlavor::kActiveDirectory, "ldif:big.ldif", nullptr);
+  ASSERT_EQ(snap.accounts.size(), static_cast<size_t>(kAccounts));
+  for (int i = 0; i < kAccounts; ++i) {
+    std::vector<std::string> want;
+    std::vector<bool> seen(kGroups, false);
+    std::vector<int> queue = {i % kGroups};
+    seen[i % kGroups] = true;
+    for (size_t q = 0; q < queue.size(); ++q) {
+      want.push_back(gdn(queue[q]));
+      for (int p : parents[queue[q]]) {
+        if (!seen[p]) {
+          seen[p] = true;
+          queue.push_back(p);
+        }
+      }
+    }
+    ASSERT_EQ(snap.accounts[i].groups, want) << snap.accounts[i].dn;
+  }
+  // Account 0 is in the root g0, and through the cycle in g299 and its chain back to the root:
+  // each group once.
+  EXPECT_EQ(snap.accounts[0].groups,
+            (std::vector<std::string>{gdn(0), gdn(299), gdn(99), gdn(32), gdn(10), gdn(3)}));
+}
+
 TEST(LdapConnectionTest, ConfigErrorsAndUnreachableServer) {
   DirectoryConfig dc;
   dc.url = "http://dc.example";
