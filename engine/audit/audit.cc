@@ -19,6 +19,7 @@
 #include "engine/audit/waivers.h"
 #include "engine/base/ascii.h"
 #include "engine/base/file_util.h"
+#include "engine/base/nt_hash.h"
 #include "engine/base/secure_array.h"
 #include "engine/base/time_util.h"
 
@@ -258,7 +259,7 @@ Result<FindingsDocument> RunAuditOnRecords(const Config& cfg, const DirectorySna
     // Shared passwords: sort by hash, runs of 2+ are groups. Only indices leave this block.
     std::vector<size_t>& by_hash = with_hash;  // sorted in place: only its size is used later
     std::sort(by_hash.begin(), by_hash.end(), [&](size_t a, size_t b) {
-      return std::memcmp(joined[a].current->data(), joined[b].current->data(), 16) < 0;
+      return NtHashLess(*joined[a].current, *joined[b].current);
     });
     std::vector<std::vector<size_t>> groups;
     for (size_t s = 0; s < by_hash.size();) {

@@ -4,12 +4,9 @@
 #include <cstring>
 #include <utility>
 
+#include "engine/base/nt_hash.h"
+
 namespace credsweep {
-namespace {
-
-bool Less(const NtHash& a, const NtHash& b) { return std::memcmp(a.data(), b.data(), 16) < 0; }
-
-}  // namespace
 
 Result<std::unique_ptr<PrefetchedStore>> PrefetchedStore::Start(const CorpusStore* store,
                                                                  std::span<const NtHash> hashes) {
@@ -18,7 +15,7 @@ Result<std::unique_ptr<PrefetchedStore>> PrefetchedStore::Start(const CorpusStor
   if (!p->keys_.ok()) return Status::Internal("cannot allocate secure memory for the lookup batch");
   NtHash* begin = p->keys_.data();
   std::copy(hashes.begin(), hashes.end(), begin);
-  std::sort(begin, begin + hashes.size(), Less);
+  std::sort(begin, begin + hashes.size(), NtHashLess);
   p->distinct_ = static_cast<size_t>(std::unique(begin, begin + hashes.size()) - begin);
   p->worker_ = std::thread([raw = p.get()] { raw->Prefetch(); });
   return p;
@@ -53,7 +50,7 @@ Status PrefetchedStore::Wait() const {
 size_t PrefetchedStore::Find(const NtHash& hash) const {
   const NtHash* begin = keys_.data();
   const NtHash* end = begin + distinct_;
-  const NtHash* it = std::lower_bound(begin, end, hash, Less);
+  const NtHash* it = std::lower_bound(begin, end, hash, NtHashLess);
   return it != end && *it == hash ? static_cast<size_t>(it - begin) : distinct_;
 }
 

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace credsweep {
 namespace {
@@ -69,6 +71,27 @@ TEST(NtHashTest, InvalidUtf8IsRejectedWithoutEchoingInput) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(r.status().message().find("secr"), std::string::npos);
+  }
+}
+
+// The inline comparisons give memcmp's order and equality, on hashes that differ in any byte
+// (both 8-byte halves, the byte-order-sensitive cases included).
+TEST(NtHashTest, LessAndEqualAreMemcmpOrder) {
+  std::vector<NtHash> hs;
+  for (int i = 0; i < 16; ++i) {
+    for (uint8_t v : {uint8_t{0x00}, uint8_t{0x01}, uint8_t{0x7F}, uint8_t{0x80}, uint8_t{0xFF}}) {
+      NtHash h = kEmptyNtHash;
+      h[static_cast<size_t>(i)] = v;
+      hs.push_back(h);
+    }
+  }
+  hs.push_back(NtHash{});
+  for (const NtHash& a : hs) {
+    for (const NtHash& b : hs) {
+      const int c = std::memcmp(a.data(), b.data(), 16);
+      ASSERT_EQ(NtHashLess(a, b), c < 0) << NtHashToHex(a) << " " << NtHashToHex(b);
+      ASSERT_EQ(NtHashEqual(a, b), c == 0) << NtHashToHex(a) << " " << NtHashToHex(b);
+    }
   }
 }
 

@@ -30,6 +30,7 @@
 #include "engine/base/secure_memory.h"
 #include "engine/base/time_util.h"
 #include "engine/base/hex.h"
+#include "engine/base/nt_hash.h"
 #include "engine/store/internal/batch_pipe.h"
 #include "engine/store/internal/external_sorter.h"
 #include "engine/store/internal/filter_ranges.h"
@@ -63,29 +64,6 @@ Result<FileLock> AcquireStoreLock(const std::string& store) {
                                       " is locked); wait for it to finish");
   }
   return lock;
-}
-
-// The router's per-record checks: two 8-byte loads instead of std::array's memcmp call.
-inline bool HashEqual(const NtHash& a, const NtHash& b) {
-  uint64_t a0, a1, b0, b1;
-  std::memcpy(&a0, a.data(), 8);
-  std::memcpy(&a1, a.data() + 8, 8);
-  std::memcpy(&b0, b.data(), 8);
-  std::memcpy(&b1, b.data() + 8, 8);
-  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-}
-
-// memcmp order of two hashes as two big-endian word compares.
-inline bool HashLess(const NtHash& a, const NtHash& b) {
-  uint64_t a0, a1, b0, b1;
-  std::memcpy(&a0, a.data(), 8);
-  std::memcpy(&b0, b.data(), 8);
-  a0 = __builtin_bswap64(a0);
-  b0 = __builtin_bswap64(b0);
-  if (a0 != b0) return a0 < b0;
-  std::memcpy(&a1, a.data() + 8, 8);
-  std::memcpy(&b1, b.data() + 8, 8);
-  return __builtin_bswap64(a1) < __builtin_bswap64(b1);
 }
 
 Status RocksError(const std::string& what, const rocksdb::Status& s) {
@@ -228,10 +206,10 @@ class RecordRouter {
       if (!has_pending_) {
         pending_ = r;
         has_pending_ = true;
-      } else if (HashEqual(r.hash, pending_.hash)) {
+      } else if (NtHashEqual(r.hash, pending_.hash)) {
         uint64_t sum = pending_.count + r.count;
         pending_.count = sum < r.count ? UINT64_MAX : sum;  // saturate, as the sorter does
-      } else if (HashLess(pending_.hash, r.hash)) {
+      } else if (NtHashLess(pending_.hash, r.hash)) {
         out_.push_back(pending_);
         pending_ = r;
       } else {

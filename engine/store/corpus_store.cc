@@ -15,6 +15,7 @@
 
 #include "bloom/blocked_bloom_filter.h"
 #include "engine/base/hex.h"
+#include "engine/base/nt_hash.h"
 #include "engine/base/secure_array.h"
 #include "engine/store/internal/filter_ranges.h"
 #include "engine/store/internal/index_options.h"
@@ -158,7 +159,7 @@ class CorpusStoreImpl final : public CorpusStore {
     // In key order: the index is read table file by table file, each file's index block
     // loaded into the small block cache once (index_options.h kDirect), whatever the count.
     std::sort(positive.begin(), positive.end(), [&](uint32_t a, uint32_t b) {
-      return std::memcmp(hashes[a].data(), hashes[b].data(), sizeof(NtHash)) < 0;
+      return NtHashLess(hashes[a], hashes[b]);
     });
     SecureArray<NtHash> confirm(positive.size());  // account hashes: secure memory only
     if (!confirm.ok()) return Status::Internal("cannot allocate secure memory for the lookup batch");

@@ -10,26 +10,11 @@
 #include <queue>
 
 #include "engine/base/file_util.h"
+#include "engine/base/nt_hash.h"
 
 namespace credsweep::store {
 namespace {
 
-// Hashes compare as two big-endian u64 words: the same order as memcmp over the 16 bytes
-// (the index's key order), two compares instead of a byte loop.
-inline uint64_t Hi(const NtHash& h) {
-  uint64_t v;
-  std::memcpy(&v, h.data(), 8);
-  return __builtin_bswap64(v);
-}
-inline uint64_t Lo(const NtHash& h) {
-  uint64_t v;
-  std::memcpy(&v, h.data() + 8, 8);
-  return __builtin_bswap64(v);
-}
-inline bool Less(const NtHash& a, const NtHash& b) {
-  uint64_t ah = Hi(a), bh = Hi(b);
-  return ah < bh || (ah == bh && Lo(a) < Lo(b));
-}
 inline uint64_t SatAdd(uint64_t a, uint64_t b) {
   uint64_t r = a + b;
   return r < a ? UINT64_MAX : r;
@@ -123,7 +108,7 @@ class Emitter {
 
 size_t SortAndMergeRecords(CorpusRecord* records, size_t n) {
   std::sort(records, records + n,
-            [](const CorpusRecord& a, const CorpusRecord& b) { return Less(a.hash, b.hash); });
+            [](const CorpusRecord& a, const CorpusRecord& b) { return NtHashLess(a.hash, b.hash); });
   size_t out = 0;
   for (size_t i = 0; i < n; ++i) {
     if (out > 0 && records[out - 1].hash == records[i].hash) {
@@ -178,7 +163,7 @@ Status ExternalSorter::MergeRuns(const std::vector<std::string>& runs, const Rec
     CS_RETURN_IF_ERROR(readers.back()->Open());
   }
   auto greater = [&readers](size_t a, size_t b) {
-    return Less(readers[b]->current().hash, readers[a]->current().hash);
+    return NtHashLess(readers[b]->current().hash, readers[a]->current().hash);
   };
   std::priority_queue<size_t, std::vector<size_t>, decltype(greater)> heap(greater);
   for (size_t i = 0; i < readers.size(); ++i) {
