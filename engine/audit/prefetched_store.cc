@@ -1,7 +1,6 @@
 #include "engine/audit/prefetched_store.h"
 
 #include <algorithm>
-#include <cstring>
 #include <utility>
 
 #include "engine/base/nt_hash.h"

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -153,7 +152,7 @@ class CorpusStoreImpl final : public CorpusStore {
       }
     }
     filter_->ReleaseBody(unreleased, range_count * range_bytes - unreleased);
-    ranges_->ReleaseDigests(0, range_count);
+    ranges_->ReleaseDigests(unreleased / range_bytes, range_count);
     out->assign(hashes.size(), LookupResult{});
     if (positive.empty()) return Status::Ok();
     // In key order: the index is read table file by table file, each file's index block

@@ -79,17 +79,16 @@ Result<std::unique_ptr<FilterRanges>> FilterRanges::Open(const std::string& path
     if (errno == ENOENT) return Status::NotFound(path + ": no filter range digests");
     return Status::FromErrno("cannot open " + path, errno);
   }
+  struct CloseOnExit {
+    int fd;
+    ~CloseOnExit() { ::close(fd); }
+  } close_on_exit{fd};  // a mapping outlives the descriptor it was made from
   struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    Status s = Status::FromErrno("cannot stat " + path, errno);
-    ::close(fd);
-    return s;
-  }
+  if (::fstat(fd, &st) != 0) return Status::FromErrno("cannot stat " + path, errno);
   // The header first: its version says how big the ranges, and so the file, must be.
   uint8_t h[kHeaderBytes];
   if (!S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) < kHeaderBytes ||
       ::pread(fd, h, kHeaderBytes, 0) != static_cast<ssize_t>(kHeaderBytes)) {
-    ::close(fd);
     return Status::Corruption(Corrupt(path, "size " + std::to_string(st.st_size) +
                                                 " bytes, too short for " + filter_path));
   }
@@ -104,22 +103,18 @@ Result<std::unique_ptr<FilterRanges>> FilterRanges::Open(const std::string& path
                                 : bloom::RangeDigestKind::kBlake2b128;
   if (std::memcmp(h, kMagic, 4) != 0 || !known || range_bytes != RangeBytesOf(kind) ||
       count != RangeCount(filter, range_bytes)) {
-    ::close(fd);
     return Status::Corruption(Corrupt(path, "bad header (magic, version or range layout)"));
   }
   if (std::memcmp(h + kOffFilterChecksum, filter.checksum(), bloom::kChecksumBytes) != 0) {
-    ::close(fd);
     return Status::Corruption(Corrupt(path, "belongs to a different filter than " + filter_path));
   }
   const uint64_t want = kHeaderBytes + count * bloom::kRangeDigestBytes;
   if (static_cast<uint64_t>(st.st_size) != want) {
-    ::close(fd);
     return Status::Corruption(Corrupt(path, "size " + std::to_string(st.st_size) + " bytes, " +
                                                 std::to_string(want) + " expected for " +
                                                 filter_path));
   }
   void* p = ::mmap(nullptr, static_cast<size_t>(want), PROT_READ, MAP_SHARED, fd, 0);
-  ::close(fd);
   if (p == MAP_FAILED) return Status::FromErrno("cannot mmap " + path, errno);
   std::unique_ptr<FilterRanges> r(new FilterRanges());
   r->map_ = p;
